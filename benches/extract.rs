@@ -1,0 +1,2 @@
+//! Benchmarks of extract.
+fn main() {}

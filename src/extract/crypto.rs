@@ -1,0 +1,1 @@
+//! Wallet addresses. (Being written.)
