@@ -1,8 +1,62 @@
-//! The command line. (Being written.)
+//! The command line: clap types, one file per subcommand, and the one place that turns results
+//! into exit codes (0 success, 1 runtime failure, 2 usage or configuration error).
 
+mod extract;
+
+use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// Runs the program.
+/// Find payment accounts advertised for OTC crypto trades, with their evidence.
+#[derive(Debug, Parser)]
+#[command(name = "otcwatch", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log format for diagnostics on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Extract payment identifiers from one document (HTML or text, any common charset).
+    Extract(extract::Args),
+}
+
+/// An error that is the user's to fix (bad input, bad configuration): exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct UsageError(String);
+
+/// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    let result = match cli.command {
+        Command::Extract(args) => extract::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            let usage = error.downcast_ref::<UsageError>().is_some();
+            eprintln!("error: {error:#}");
+            if usage { ExitCode::from(2) } else { ExitCode::FAILURE }
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OTCWATCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
 }

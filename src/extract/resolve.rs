@@ -1,0 +1,310 @@
+//! Candidates + labels → identifiers. A candidate's labels are the labels chained right before
+//! it (`支付宝微信同号：138…` gives Alipay and WeChat) and a label right after it in brackets or
+//! with `同号` (`138… (微信同号)`). The labels decide the kind: a mobile number labelled Alipay is
+//! an `alipay` account, unlabelled it is a `phone`; a QQ number exists only with its label.
+
+use super::scan::{Candidate, Shape, hit_ending_at, hit_starting_at};
+use super::vocab::{Hit, Label};
+use super::{Kind, alipay, bank_card, phone, qq, telegram, wechat};
+use std::ops::Range;
+
+/// One identifier read from a candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Resolved {
+    pub(crate) kind: Kind,
+    pub(crate) value: String,
+    /// The folded-text range of the identifier itself.
+    pub(crate) range: Range<usize>,
+    /// How sure the shape and checksum make us, 0..1, before any OTC judgement.
+    pub(crate) confidence: f32,
+    /// Set when the identifier is reported despite failing a check (`luhn_failed`).
+    pub(crate) validation: Option<&'static str>,
+    /// True when a label named its payment service or channel.
+    pub(crate) labelled: bool,
+}
+
+/// The labels attached to a candidate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Labels {
+    pub(crate) set: Vec<Label>,
+}
+
+impl Labels {
+    pub(crate) fn has(&self, label: Label) -> bool {
+        self.set.contains(&label)
+    }
+
+    fn payment(&self) -> bool {
+        self.set
+            .iter()
+            .any(|l| matches!(l, Label::Alipay | Label::Wechat | Label::Qq | Label::Bank))
+    }
+}
+
+/// Longest stretch of glue (spaces, colons, brackets, arrows, emoji) between a label and its
+/// value, in bytes, not counting connector words and further labels.
+const MAX_GLUE: usize = 24;
+
+/// The labels that name the candidate at `range`.
+pub(crate) fn labels(text: &str, hits: &[Hit], range: &Range<usize>) -> Labels {
+    let mut labels = Labels::default();
+    let mut pos = range.start;
+    let mut glue = 0;
+    let mut newlines = 0;
+    'walk: loop {
+        while let Some(c) = text[..pos].chars().next_back() {
+            if !is_glue(c) {
+                break;
+            }
+            glue += c.len_utf8();
+            newlines += usize::from(c == '\n');
+            if glue > MAX_GLUE || newlines > 1 {
+                break 'walk;
+            }
+            pos -= c.len_utf8();
+        }
+        match hit_ending_at(hits, pos) {
+            Some(hit) if hit.term.label.is_some() || hit.term.connector => {
+                if let Some(label) = hit.term.label {
+                    if !labels.set.contains(&label) {
+                        labels.set.push(label);
+                    }
+                }
+                pos = hit.start;
+            }
+            _ => break,
+        }
+        if labels.set.len() > 4 {
+            break;
+        }
+    }
+    trailing(text, hits, range.end, &mut labels);
+    labels
+}
+
+/// A label right after the value: `138… (微信同号)`, `138…【微信】`, `138… 微信同号`, or a label
+/// that ends the line (`138… 微信`).
+fn trailing(text: &str, hits: &[Hit], end: usize, labels: &mut Labels) {
+    let rest = &text[end..];
+    let gap: usize = rest
+        .chars()
+        .take_while(|c| matches!(c, ' ' | '(' | '（' | '[' | '【' | '/'))
+        .map(char::len_utf8)
+        .sum();
+    if gap > 6 {
+        return;
+    }
+    let Some(hit) = hit_starting_at(hits, end + gap) else { return };
+    let Some(label) = hit.term.label else { return };
+    let bracketed = rest[..gap].contains(['(', '（', '[', '【']);
+    let after = &text[hit.end..];
+    let same_number = after.starts_with("同号")
+        || hit_starting_at(hits, hit.end)
+            .is_some_and(|h| h.term.connector && text[h.start..h.end].ends_with("同号"));
+    let line_ends = after.trim_start_matches(' ').chars().next().is_none_or(|c| {
+        matches!(c, '\n' | '\t' | '。' | ',' | '，' | ';' | '；' | ')' | '）' | ']' | '】')
+    });
+    if (bracketed || same_number || line_ends) && !labels.set.contains(&label) {
+        labels.set.push(label);
+    }
+}
+
+/// Glue between a label and its value.
+pub(crate) fn is_glue(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t'
+            | '\n'
+            | ':'
+            | '：'
+            | '；'
+            | ';'
+            | '．'
+            | '＝'
+            | '＞'
+            | '｜'
+            | '／'
+            | '-'
+            | '='
+            | '>'
+            | '|'
+            | '/'
+            | '\\'
+            | '、'
+            | ','
+            | '，'
+            | '('
+            | ')'
+            | '（'
+            | '）'
+            | '【'
+            | '】'
+            | '['
+            | ']'
+            | '「'
+            | '」'
+            | '<'
+            | '《'
+            | '》'
+            | '"'
+            | '\''
+            | '“'
+            | '”'
+            | '‘'
+            | '’'
+            | '*'
+            | '~'
+            | '#'
+            | '→'
+            | '⇒'
+            | '～'
+    ) || matches!(c as u32, 0x2190..=0x21FF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x1F000..=0x1FAFF)
+}
+
+/// Reads the identifiers in one candidate, or says why there are none.
+pub(crate) fn resolve(
+    text: &str,
+    candidate: &Candidate,
+    labels: &Labels,
+) -> Result<Vec<Resolved>, &'static str> {
+    let range = candidate.range.clone();
+    let one = |kind, value: &str, confidence| {
+        Ok(vec![Resolved {
+            kind,
+            value: value.to_owned(),
+            range: range.clone(),
+            confidence,
+            validation: None,
+            labelled: labels.payment() || labels.has(Label::Telegram),
+        }])
+    };
+    match &candidate.shape {
+        Shape::Digits { groups } => digits(text, groups, labels, range.clone()),
+        Shape::Email(value) if labels.has(Label::Alipay) => one(Kind::Alipay, value, 0.9),
+        Shape::Email(value) => one(Kind::Email, value, 0.85),
+        Shape::Btc(value) => one(Kind::Btc, value, 0.95),
+        Shape::Eth(value) => {
+            let mixed = text[range.clone()].bytes().any(|b| b.is_ascii_uppercase())
+                && text[range.clone()][2..].bytes().any(|b| b.is_ascii_lowercase());
+            one(Kind::Eth, value, if mixed { 0.95 } else { 0.85 })
+        }
+        Shape::Tron(value) => one(Kind::Tron, value, 0.95),
+        Shape::Telegram { handle, link: true } => one(Kind::Telegram, handle, 0.85),
+        Shape::Telegram { handle, link: false } if labels.has(Label::Telegram) => {
+            one(Kind::Telegram, handle, 0.85)
+        }
+        Shape::Telegram { handle, link: false } => one(Kind::Telegram, handle, 0.6),
+        Shape::Word => {
+            let word = &text[range.clone()];
+            if labels.has(Label::Wechat) {
+                wechat::id(word).and_then(|id| one(Kind::Wechat, &id, 0.8))
+            } else if labels.has(Label::Telegram) {
+                telegram::handle(word).and_then(|handle| one(Kind::Telegram, &handle, 0.8))
+            } else {
+                Err("a word with no wechat or telegram label")
+            }
+        }
+    }
+}
+
+/// Reads a digit run: the whole run first, then, when the whole is nothing, its groups, so
+/// `QQ 12345678 13812345678` gives a QQ number and a phone.
+fn digits(
+    text: &str,
+    groups: &[Range<usize>],
+    labels: &Labels,
+    range: Range<usize>,
+) -> Result<Vec<Resolved>, &'static str> {
+    let all: String = groups.iter().map(|g| &text[g.clone()]).collect();
+    let whole = number(&all, labels, range);
+    if whole.is_ok() || groups.len() == 1 {
+        return whole;
+    }
+    // Try sub-runs of consecutive groups, longest first from the left. Only the first sub-run
+    // carries the labels before the run.
+    let mut found = Vec::new();
+    let mut idx = 0;
+    while idx < groups.len() {
+        let mut taken = false;
+        for last in (idx..groups.len()).rev() {
+            let sub: String = groups[idx..=last].iter().map(|g| &text[g.clone()]).collect();
+            let sub_labels = if idx == 0 { labels.clone() } else { Labels::default() };
+            if let Ok(mut ids) = number(&sub, &sub_labels, groups[idx].start..groups[last].end) {
+                found.append(&mut ids);
+                idx = last + 1;
+                taken = true;
+                break;
+            }
+        }
+        if !taken {
+            idx += 1;
+        }
+    }
+    if found.is_empty() { whole } else { Ok(found) }
+}
+
+/// Reads one number (`digits` with separators removed) under `labels`.
+fn number(
+    digits: &str,
+    labels: &Labels,
+    range: Range<usize>,
+) -> Result<Vec<Resolved>, &'static str> {
+    if labels.has(Label::NotAccount) {
+        return Err("labelled as an order, tracking, transaction or ID number");
+    }
+    let payment = labels.payment() || labels.has(Label::Telegram);
+    let make = |kind, value: String, confidence, validation| Resolved {
+        kind,
+        value,
+        range: range.clone(),
+        confidence,
+        validation,
+        labelled: payment,
+    };
+    if let Some(e164) = phone::mobile(digits) {
+        let mut out = Vec::new();
+        if labels.has(Label::Alipay) {
+            out.push(make(Kind::Alipay, e164.clone(), 0.9, None));
+        }
+        if labels.has(Label::Wechat) {
+            out.push(make(Kind::Wechat, e164.clone(), 0.9, None));
+        }
+        if labels.has(Label::Qq) {
+            out.push(make(Kind::Qq, digits.to_owned(), 0.7, None));
+        }
+        if out.is_empty() {
+            out.push(make(Kind::Phone, e164, 0.8, None));
+        }
+        return Ok(out);
+    }
+    if labels.has(Label::Qq) {
+        return qq::number(digits).map(|n| vec![make(Kind::Qq, n, 0.8, None)]);
+    }
+    if labels.has(Label::Alipay) && alipay::is_user_id(digits) {
+        return Ok(vec![make(Kind::Alipay, digits.to_owned(), 0.85, None)]);
+    }
+    if !(13..=19).contains(&digits.len()) {
+        return Err(if labels.payment() {
+            "labelled number is not a mobile, qq, alipay id or card"
+        } else {
+            "not a mobile number or card"
+        });
+    }
+    if digits.len() == 18 && bank_card::resident_id(digits) {
+        return Err("a resident id number, not a card");
+    }
+    let network = bank_card::network(digits);
+    if bank_card::luhn(digits) && network.is_some() {
+        let confidence = if labels.has(Label::Bank) { 0.9 } else { 0.7 };
+        return Ok(vec![make(Kind::BankCard, digits.to_owned(), confidence, None)]);
+    }
+    // Some real UnionPay debit cards fail Luhn: report those only when labelled as a card.
+    if labels.has(Label::Bank) && digits.starts_with("62") && (16..=19).contains(&digits.len()) {
+        return Ok(vec![make(Kind::BankCard, digits.to_owned(), 0.3, Some("luhn_failed"))]);
+    }
+    Err(if network.is_none() {
+        "no card network has this prefix and length"
+    } else {
+        "fails the luhn check"
+    })
+}

@@ -1,0 +1,158 @@
+//! The OTC judgement: is this identifier advertised for an over-the-counter crypto trade?
+//!
+//! The answer comes from the identifier's surroundings, not from the page's mere mention of
+//! crypto. Two sums are weighed against each other:
+//!
+//! - **trade evidence**: OTC vocabulary (`vocab.rs`, weight 1 for a bare coin name up to 4 for
+//!   `收U`, `承兑`, `OTC`), counted in full on the identifier's own line and with a linear decay
+//!   out to [`WINDOW`] bytes either side; plus a little for the rest of the page (an ad page
+//!   repeats itself) and for the title. A payment label on the identifier adds to it when some
+//!   trade word is near: "支付宝：…" under "收U" is the advertisement's point.
+//! - **evidence against**: the vocabulary of news, anti-fraud warnings, shops and customer
+//!   service, block explorers and documentation, counted the same way but with the page-wide
+//!   part weighing more, because these are properties of the whole page (a news story quotes
+//!   traders' words; a warning quotes scammers'). A service label on the identifier itself
+//!   (`客服电话`, `Press enquiries`) counts heavily: that number is not a trader's. A page with many
+//!   wallet addresses and transaction hashes is an explorer.
+//!
+//! `otc` is true when the trade evidence exceeds the evidence against by [`THRESHOLD`] and some
+//! of it is local. The score multiplies the identifier's validation confidence by a logistic
+//! function of that margin, so it is above one half of the confidence for OTC findings and
+//! below it for the rest.
+
+use super::vocab::{Hit, Label};
+use std::ops::Range;
+
+/// Distance in bytes (of folded text) over which a word's weight decays to zero. About 80 CJK
+/// characters or 40 English words.
+pub(crate) const WINDOW: usize = 260;
+
+/// Margin of trade evidence over evidence against at which an identifier is called OTC.
+pub(crate) const THRESHOLD: f32 = 3.0;
+
+/// Page-wide facts, computed once per document.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Page {
+    pub(crate) trade: f32,
+    pub(crate) against: f32,
+    pub(crate) title_trade: f32,
+    pub(crate) title_against: f32,
+    /// Distinct wallet addresses on the page.
+    pub(crate) n_wallets: usize,
+    /// 64-hex-digit words (transaction hashes).
+    pub(crate) n_hashes: usize,
+}
+
+impl Page {
+    /// Sums the page-wide vocabulary. `title` is the folded range of the title line, if any.
+    pub(crate) fn new(hits: &[Hit], title: Option<Range<usize>>) -> Page {
+        let mut page = Page::default();
+        for hit in hits {
+            let in_title = title.as_ref().is_some_and(|t| hit.start < t.end);
+            page.trade += f32::from(hit.term.trade);
+            page.against += f32::from(hit.term.against);
+            if in_title {
+                page.title_trade += f32::from(hit.term.trade);
+                page.title_against += f32::from(hit.term.against);
+            }
+        }
+        page
+    }
+}
+
+/// The judgement on one identifier.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Judgement {
+    pub(crate) otc: bool,
+    /// Trade evidence minus evidence against.
+    pub(crate) margin: f32,
+    /// Human-readable reasons, most telling first.
+    pub(crate) reasons: Vec<String>,
+}
+
+/// Judges the identifier at `range` of `text` (folded), with its labels.
+pub(crate) fn judge(
+    text: &str,
+    hits: &[Hit],
+    page: &Page,
+    range: &Range<usize>,
+    labels: &[Label],
+) -> Judgement {
+    let line = line_of(text, range);
+    let lo = range.start.saturating_sub(WINDOW);
+    let hi = range.end + WINDOW;
+    let first = hits.partition_point(|hit| hit.end <= lo);
+    let mut local_trade = 0.0;
+    let mut local_against = 0.0;
+    let mut strongest: Option<(f32, &Hit)> = None;
+    for hit in hits[first..].iter().take_while(|hit| hit.start < hi) {
+        let weight = if hit.start >= line.start && hit.end <= line.end {
+            1.0
+        } else {
+            let distance = if hit.end <= range.start {
+                range.start - hit.end
+            } else {
+                hit.start.saturating_sub(range.end)
+            };
+            1.0 - distance as f32 / WINDOW as f32
+        };
+        if weight <= 0.0 {
+            continue;
+        }
+        let trade = weight * f32::from(hit.term.trade);
+        local_trade += trade;
+        local_against += weight * f32::from(hit.term.against);
+        if trade > 0.0 && strongest.is_none_or(|(best, _)| trade > best) {
+            strongest = Some((trade, hit));
+        }
+    }
+    let mut reasons = Vec::new();
+    let mut trade =
+        local_trade.min(12.0) + (page.trade * 0.1).min(2.0) + page.title_trade.min(4.0) * 0.5;
+    let payment_label = labels.iter().any(|l| {
+        matches!(l, Label::Alipay | Label::Wechat | Label::Qq | Label::Bank | Label::Telegram)
+    });
+    if payment_label && local_trade >= 1.0 {
+        trade += 1.5;
+        reasons.push("payment label near trade words".to_owned());
+    }
+    if let Some((_, hit)) = strongest {
+        reasons.push(format!("trade word '{}'", &text[hit.start..hit.end]));
+    }
+    let mut against =
+        local_against.min(10.0) + (page.against * 0.3).min(6.0) + page.title_against.min(4.0) * 0.5;
+    if labels.contains(&Label::Service) {
+        against += 6.0;
+        reasons.push("labelled as customer service, press or complaints".to_owned());
+    }
+    if page.n_wallets >= 4 && page.n_hashes >= 2 {
+        against += 4.0;
+        reasons.push("page lists many addresses and transaction hashes (explorer)".to_owned());
+    }
+    if against >= 3.0 {
+        reasons.push(format!("evidence against {against:.1}"));
+    }
+    let margin = trade - against;
+    let otc = margin >= THRESHOLD && local_trade >= 1.0;
+    if !otc && trade < THRESHOLD {
+        reasons.push("no trade vocabulary near it".to_owned());
+    }
+    Judgement { otc, margin, reasons }
+}
+
+/// The score of an identifier of validation `confidence` judged with `margin`: logistic in the
+/// margin, centred on the threshold.
+pub(crate) fn score(confidence: f32, margin: f32) -> f32 {
+    let p = 1.0 / (1.0 + (-(margin - THRESHOLD) / 1.5).exp());
+    (confidence * p * 100.0).round() / 100.0
+}
+
+/// The line around `range`, looked for no further than [`WINDOW`] bytes either side so that a
+/// huge one-line document stays linear.
+fn line_of(text: &str, range: &Range<usize>) -> Range<usize> {
+    let lo = text.floor_char_boundary(range.start.saturating_sub(WINDOW));
+    let hi = text.ceil_char_boundary(range.end + WINDOW);
+    let start = text[lo..range.start].rfind('\n').map_or(lo, |i| lo + i + 1);
+    let end = text[range.end..hi].find('\n').map_or(hi, |i| range.end + i);
+    start..end
+}
