@@ -79,34 +79,106 @@ pub(crate) fn labels(text: &str, hits: &[Hit], range: &Range<usize>) -> Labels {
         }
     }
     trailing(text, hits, range.end, &mut labels);
+    if labels.set.is_empty() {
+        column_header(text, hits, range, &mut labels);
+    }
     labels
 }
 
-/// A label right after the value: `138… (微信同号)`, `138…【微信】`, `138… 微信同号`, or a label
-/// that ends the line (`138… 微信`).
+/// Labels right after the value: `138… (微信同号)`, `138…【微信/支付宝】`, `138… 微信同号`, or
+/// labels that end the line (`138… 微信`). Several may chain with `/`, `、` or `&`.
 fn trailing(text: &str, hits: &[Hit], end: usize, labels: &mut Labels) {
     let rest = &text[end..];
     let gap: usize = rest
         .chars()
-        .take_while(|c| matches!(c, ' ' | '(' | '（' | '[' | '【' | '/'))
+        .take_while(|c| matches!(c, ' ' | '(' | '（' | '[' | '【'))
         .map(char::len_utf8)
         .sum();
     if gap > 6 {
         return;
     }
-    let Some(hit) = hit_starting_at(hits, end + gap) else { return };
-    let Some(label) = hit.term.label else { return };
     let bracketed = rest[..gap].contains(['(', '（', '[', '【']);
-    let after = &text[hit.end..];
+    let mut found = Vec::new();
+    let mut pos = end + gap;
+    while let Some(hit) = hit_starting_at(hits, pos) {
+        let Some(label) = hit.term.label else { break };
+        found.push(label);
+        pos = hit.end;
+        let sep: usize = text[pos..]
+            .chars()
+            .take_while(|c| matches!(c, '/' | '、' | '&' | ' '))
+            .map(char::len_utf8)
+            .sum();
+        if sep == 0 || found.len() > 3 {
+            break;
+        }
+        pos += sep;
+    }
+    let Some(last) = found.last().and(hit_ending_at(hits, pos).or_else(|| {
+        // The loop stopped after a separator: step back over it.
+        let trimmed = text[..pos].trim_end_matches(['/', '、', '&', ' ']).len();
+        hit_ending_at(hits, trimmed)
+    })) else {
+        return;
+    };
+    let after = &text[last.end..];
     let same_number = after.starts_with("同号")
-        || hit_starting_at(hits, hit.end)
+        || hit_starting_at(hits, last.end)
             .is_some_and(|h| h.term.connector && text[h.start..h.end].ends_with("同号"));
     let line_ends = after.trim_start_matches(' ').chars().next().is_none_or(|c| {
         matches!(c, '\n' | '\t' | '。' | ',' | '，' | ';' | '；' | ')' | '）' | ']' | '】')
     });
-    if (bracketed || same_number || line_ends) && !labels.set.contains(&label) {
-        labels.set.push(label);
+    if bracketed || same_number || line_ends {
+        for label in found {
+            if !labels.set.contains(&label) {
+                labels.set.push(label);
+            }
+        }
     }
+}
+
+/// Labels from a table's header row: in `微信\t支付宝` over `abc123\t139…`, the cell under
+/// `支付宝` is an Alipay account. Cells are `\t`-separated; the header is the first line of the
+/// run of tabbed lines that holds the candidate, looked for within a bounded distance.
+fn column_header(text: &str, hits: &[Hit], range: &Range<usize>, labels: &mut Labels) {
+    const MAX_TABLE_BYTES: usize = 8192;
+    let line_start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[range.end..].find('\n').map_or(text.len(), |i| range.end + i);
+    if !text[line_start..line_end].contains('\t') {
+        return;
+    }
+    let column = text[line_start..range.start].matches('\t').count();
+    let mut header = line_start;
+    while header > 0 && line_start - header < MAX_TABLE_BYTES {
+        let prev_end = header - 1;
+        let prev_start = text[..prev_end].rfind('\n').map_or(0, |i| i + 1);
+        if !text[prev_start..prev_end].contains('\t') {
+            break;
+        }
+        header = prev_start;
+    }
+    if header == line_start {
+        return;
+    }
+    let header_end = text[header..].find('\n').map_or(text.len(), |i| header + i);
+    let Some(cell) = cell_range(text, header..header_end, column) else { return };
+    let first = hits.partition_point(|hit| hit.start < cell.start);
+    for hit in hits[first..].iter().take_while(|hit| hit.end <= cell.end) {
+        if let Some(label) = hit.term.label.filter(|l| !labels.set.contains(l)) {
+            labels.set.push(label);
+        }
+    }
+}
+
+fn cell_range(text: &str, line: Range<usize>, column: usize) -> Option<Range<usize>> {
+    let mut start = line.start;
+    for (idx, cell) in text[line.clone()].split('\t').enumerate() {
+        if idx == column {
+            return Some(start..start + cell.len());
+        }
+        start += cell.len() + 1;
+    }
+    None
 }
 
 /// Glue between a label and its value.
@@ -216,7 +288,8 @@ fn digits(
     range: Range<usize>,
 ) -> Result<Vec<Resolved>, &'static str> {
     let all: String = groups.iter().map(|g| &text[g.clone()]).collect();
-    let whole = number(&all, labels, range);
+    let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    let whole = number(&all, &lens, labels, range);
     if whole.is_ok() || groups.len() == 1 {
         return whole;
     }
@@ -229,7 +302,9 @@ fn digits(
         for last in (idx..groups.len()).rev() {
             let sub: String = groups[idx..=last].iter().map(|g| &text[g.clone()]).collect();
             let sub_labels = if idx == 0 { labels.clone() } else { Labels::default() };
-            if let Ok(mut ids) = number(&sub, &sub_labels, groups[idx].start..groups[last].end) {
+            if let Ok(mut ids) =
+                number(&sub, &lens[idx..=last], &sub_labels, groups[idx].start..groups[last].end)
+            {
                 found.append(&mut ids);
                 idx = last + 1;
                 taken = true;
@@ -246,6 +321,7 @@ fn digits(
 /// Reads one number (`digits` with separators removed) under `labels`.
 fn number(
     digits: &str,
+    groups: &[usize],
     labels: &Labels,
     range: Range<usize>,
 ) -> Result<Vec<Resolved>, &'static str> {
@@ -295,6 +371,13 @@ fn number(
     }
     let network = bank_card::network(digits);
     if bank_card::luhn(digits) && network.is_some() {
+        // Without a card label, a 16-digit number is as likely an order number that passes
+        // Luhn by chance (one in ten do): take UnionPay numbers (what these ads use) or numbers
+        // written in the 4-digit groups of a card, and no other.
+        let card_like = network == Some("unionpay") || groups_like_card(groups);
+        if !labels.has(Label::Bank) && !card_like {
+            return Err("an unlabelled number that is not grouped like a card");
+        }
         let confidence = if labels.has(Label::Bank) { 0.9 } else { 0.7 };
         return Ok(vec![make(Kind::BankCard, digits.to_owned(), confidence, None)]);
     }
@@ -307,4 +390,13 @@ fn number(
     } else {
         "fails the luhn check"
     })
+}
+
+/// Digit groups of four, the last of one to four (`6222 0212 3456 7890 123`), as cards are
+/// printed.
+fn groups_like_card(groups: &[usize]) -> bool {
+    groups.len() >= 4
+        && groups
+            .split_last()
+            .is_some_and(|(last, rest)| rest.iter().all(|len| *len == 4) && (1..=4).contains(last))
 }

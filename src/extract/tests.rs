@@ -323,3 +323,48 @@ fn rejected_candidates_say_why() {
     assert!(reasons.iter().any(|r| r.contains("checksum")), "{reasons:?}");
     assert!(reasons.iter().any(|r| r.contains("order")), "{reasons:?}");
 }
+
+#[test]
+fn trailing_label_chains_are_read() {
+    check_text(
+        "Buy/sell USDT OTC, contact +86 159 1234 0014 (WeChat/Alipay)",
+        &["alipay +8615912340014 otc", "wechat +8615912340014 otc"],
+    );
+}
+
+#[test]
+fn column_headers_label_their_cells() {
+    check_html(
+        "<h2>收U 报价</h2><table><tr><th>微信</th><th>支付宝</th><th>汇率</th></tr>\
+         <tr><td>trader_abc1</td><td>15912340015</td><td>7.21</td></tr>\
+         <tr><td>trader_abc2</td><td>15912340016</td><td>7.22</td></tr></table>",
+        &["alipay +8615912340015 otc", "alipay +8615912340016 otc"],
+    );
+}
+
+#[test]
+fn unlabelled_visa_numbers_need_card_grouping() {
+    // 4539578763621486 passes Luhn; bare it is as likely an order number.
+    check_text("收U 编号4539578763621486", &[]);
+    check_text("收U 4539578763621486", &[]);
+    check_text("收U 4539 5787 6362 1486", &["bank_card 4539578763621486 otc"]);
+    check_text("收U 银行卡 4539578763621486", &["bank_card 4539578763621486 otc"]);
+}
+
+#[test]
+fn scammer_blacklists_are_not_advertisements() {
+    check_text(
+        "【骗子曝光】黑名单：此人以收U为名骗钱，支付宝 15912340017，大家避雷！",
+        &["alipay +8615912340017 -"],
+    );
+}
+
+#[test]
+fn ads_that_keep_scammers_away_are_still_ads() {
+    check_text("长期收U出U 汇率7.3 骗子勿扰 支付宝：15912340018", &["alipay +8615912340018 otc"]);
+}
+
+#[test]
+fn wechat_public_accounts_and_groups_are_not_accounts() {
+    check_text("收U 微信公众号：usdt_news01 微信群：15912340019", &[]);
+}
