@@ -12,7 +12,9 @@
 //! Modules are declared in pipeline (reading) order. `parse` and `extract` are synchronous,
 //! do no IO and never fail: malformed input is data, not an error.
 
+pub mod config;
 pub mod fetch;
 pub mod parse;
 pub mod extract;
+pub mod store;
 pub mod cli;
