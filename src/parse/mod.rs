@@ -77,7 +77,7 @@ impl SourceMap {
     /// Records that text from `text_pos` on (until the next segment) replaces the source bytes
     /// `src`. Calls must come in increasing `text_pos` order.
     pub fn push_replaced(&mut self, text_pos: usize, src: Range<usize>) {
-        self.push(Seg { text: text_pos, src: src.start, replaced: Some(src.end - src.start) });
+        self.push(Seg { text: text_pos, src: src.start, replaced: Some(src.len()) });
     }
 
     fn push(&mut self, seg: Seg) {
