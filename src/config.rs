@@ -222,7 +222,7 @@ struct Problems<'a> {
 }
 
 impl Problems<'_> {
-    fn at(&mut self, span: Range<usize>, message: String) {
+    fn at(&mut self, span: Range<usize>, message: impl std::fmt::Display) {
         let line = self.text[..span.start.min(self.text.len())].matches('\n').count() + 1;
         self.list.push(format!("line {line}: {message}"));
     }

@@ -61,7 +61,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Format::Jsonl => write_jsonl(&mut out, &extraction.findings, args.url.as_deref())?,
         Format::Table => write_table(&mut out, &extraction.findings)?,
     }
-    out.flush().or_else(ignore_broken_pipe)?;
+    out.flush().or_else(super::ignore_broken_pipe)?;
     if args.explain {
         let mut err = std::io::stderr().lock();
         writeln!(err, "{} rejected candidates:", extraction.rejected.len())?;
@@ -126,7 +126,7 @@ fn write_jsonl(
             object.insert("url".to_owned(), url.into());
         }
         serde_json::to_writer(&mut *out, &value)?;
-        out.write_all(b"\n").or_else(ignore_broken_pipe)?;
+        out.write_all(b"\n").or_else(super::ignore_broken_pipe)?;
     }
     Ok(())
 }
@@ -143,15 +143,10 @@ fn write_table(out: &mut impl Write, findings: &[Finding]) -> anyhow::Result<()>
             note = format!("[warninglist: {warning}] {note}");
         }
         writeln!(out, "{:<10} {:<44} {:<5} {:>5.2}  {}", f.kind, f.value, otc, f.score, note)
-            .or_else(ignore_broken_pipe)?;
+            .or_else(super::ignore_broken_pipe)?;
     }
     if findings.is_empty() {
         writeln!(out, "(no identifiers found)")?;
     }
     Ok(())
-}
-
-/// A closed pipe (`otcwatch extract … | head`) is not an error.
-fn ignore_broken_pipe(error: std::io::Error) -> std::io::Result<()> {
-    if error.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(error) }
 }

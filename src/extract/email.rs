@@ -103,9 +103,8 @@ fn validate(local: &str, domain: &str) -> Result<(), Reject> {
         return Err("e-mail domain has an empty or hyphen-edged label");
     }
     let tld = labels.last().copied().unwrap_or("").to_ascii_lowercase();
-    if !TLDS.contains(&tld.as_str())
-        && !(tld.len() == 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
-    {
+    let country_code = tld.len() == 2 && tld.bytes().all(|b| b.is_ascii_alphabetic());
+    if !country_code && !TLDS.contains(&tld.as_str()) {
         return Err("e-mail domain ends in an unknown top-level domain");
     }
     Ok(())

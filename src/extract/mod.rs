@@ -153,7 +153,7 @@ pub fn findings(doc: &Document, warninglist: &Warninglist) -> Extraction {
     let hits = vocab::hits(text);
     let scan = scan::scan(text, &hits);
     let title = doc.title.as_ref().map(|_| 0..text.find('\n').unwrap_or(text.len()));
-    let mut page = score::Page::new(&hits, title);
+    let mut page = score::Page::new(&hits, title.as_ref());
     page.n_hashes = scan.n_hashes;
     page.n_wallets = scan
         .candidates

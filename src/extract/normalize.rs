@@ -32,8 +32,7 @@ pub(crate) fn fold(text: &str) -> Folded<'_> {
     out.push_str(&text[..first]);
     map.push_copy(0, 0);
     let mut numeral_run_end = 0;
-    let mut iter = text[first..].char_indices().map(|(i, c)| (i + first, c)).peekable();
-    while let Some((pos, c)) = iter.next() {
+    for (pos, c) in text[first..].char_indices().map(|(i, c)| (i + first, c)) {
         let len = c.len_utf8();
         if pos < numeral_run_end {
             if let Some(d) = numeral_digit(c) {

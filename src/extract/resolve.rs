@@ -65,10 +65,8 @@ pub(crate) fn labels(text: &str, hits: &[Hit], range: &Range<usize>) -> Labels {
         }
         match hit_ending_at(hits, pos) {
             Some(hit) if hit.term.label.is_some() || hit.term.connector => {
-                if let Some(label) = hit.term.label {
-                    if !labels.set.contains(&label) {
-                        labels.set.push(label);
-                    }
+                if let Some(label) = hit.term.label.filter(|l| !labels.set.contains(l)) {
+                    labels.set.push(label);
                 }
                 pos = hit.start;
             }

@@ -123,7 +123,8 @@ fn words(text: &str, hits: &[Hit], scan: &mut Scan) {
 /// it, and returns where scanning goes on.
 fn digit_run(text: &str, first_start: usize, first_end: usize, scan: &mut Scan) -> usize {
     let bytes = text.as_bytes();
-    let mut groups = vec![first_start..first_end];
+    let mut groups = Vec::with_capacity(4);
+    groups.push(first_start..first_end);
     let mut end = first_end;
     loop {
         let gap = bytes[end..]
@@ -161,9 +162,8 @@ fn address(text: &str, range: Range<usize>, scan: &mut Scan) {
         Some(crypto::eth(word).map(Shape::Eth))
     } else if (14..=90).contains(&len)
         && word.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("bc1"))
+        || (25..=35).contains(&len) && matches!(first, b'1' | b'3') && is_base58(word)
     {
-        Some(crypto::btc(word).map(Shape::Btc))
-    } else if (25..=35).contains(&len) && matches!(first, b'1' | b'3') && is_base58(word) {
         Some(crypto::btc(word).map(Shape::Btc))
     } else if len == 34 && first == b'T' && is_base58(word) {
         Some(crypto::tron(word).map(Shape::Tron))

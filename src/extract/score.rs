@@ -45,10 +45,10 @@ pub(crate) struct Page {
 
 impl Page {
     /// Sums the page-wide vocabulary. `title` is the folded range of the title line, if any.
-    pub(crate) fn new(hits: &[Hit], title: Option<Range<usize>>) -> Page {
+    pub(crate) fn new(hits: &[Hit], title: Option<&Range<usize>>) -> Page {
         let mut page = Page::default();
         for hit in hits {
-            let in_title = title.as_ref().is_some_and(|t| hit.start < t.end);
+            let in_title = title.is_some_and(|t| hit.start < t.end);
             page.trade += f32::from(hit.term.trade);
             page.against += f32::from(hit.term.against);
             if in_title {

@@ -123,7 +123,9 @@ fn on_word_boundaries(bytes: &[u8], start: usize, end: usize) -> bool {
     let letter = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_alphabetic);
     let starts_with_letter = letter(start);
     let ends_with_letter = end > 0 && letter(end - 1);
-    !(starts_with_letter && start > 0 && letter(start - 1)) && !(ends_with_letter && letter(end))
+    let glued_before = starts_with_letter && start > 0 && letter(start - 1);
+    let glued_after = ends_with_letter && letter(end);
+    !glued_before && !glued_after
 }
 
 /// A value follows a single-character label: directly an ASCII letter, digit or `@`, or a

@@ -72,10 +72,12 @@ impl Warninglist {
         if let Some(reason) = self.entries.get(&(kind, value.to_owned())) {
             return Some(reason.clone());
         }
-        if value.starts_with("+86") {
-            if let Some(reason) = self.entries.get(&(Kind::Phone, value.to_owned())) {
-                return Some(reason.clone());
-            }
+        if let Some(reason) = value
+            .starts_with("+86")
+            .then(|| self.entries.get(&(Kind::Phone, value.to_owned())))
+            .flatten()
+        {
+            return Some(reason.clone());
         }
         match kind {
             Kind::BankCard if bank_card::is_test_card(value) => {

@@ -36,8 +36,7 @@ fn assert_map_in_bounds(source: &str, doc: &Document) {
 
 #[test]
 fn sniffs_html() {
-    for html in ["<!DOCTYPE html>", "<html lang=zh>", "x <P>y", "<br/>", "<a href=x>", "<DIV>"]
-    {
+    for html in ["<!DOCTYPE html>", "<html lang=zh>", "x <P>y", "<br/>", "<a href=x>", "<DIV>"] {
         assert!(looks_like_html(html), "{html:?}");
     }
     for text in ["a < b > c", "<password>", "<abc>", "plain text", "", "<pre-x>"] {
@@ -116,10 +115,7 @@ fn dropped_content() {
     check("a<template><p>t</p><template>u</template>v</template>b", "ab");
     check("a<svg><text>t</text><svg/><g>u</g></svg>b<svg/>c", "abc");
     check("a<iframe src=x>i</iframe>b<object>o<object>p</object>q</object>c", "abc");
-    check(
-        "a<!-- c --><!DOCTYPE html><?xml version='1.0'?><![CDATA[x]]>b<!---->c<!-->d",
-        "abcd",
-    );
+    check("a<!-- c --><!DOCTYPE html><?xml version='1.0'?><![CDATA[x]]>b<!---->c<!-->d", "abcd");
     check("<SCRIPT type=text/javascript>x</ScRiPt >y", "y");
     check("a<script>no end", "a");
 }
