@@ -1,1 +1,15 @@
-//! Integration tests: one binary.
+//! Integration tests, in one binary (`autotests = false` and one `[[test]]` in Cargo.toml), so
+//! the crate links once and `cargo test` is the whole gate. Each module is one boundary; the
+//! unit tests live next to the code in `src/`.
+
+// Shared helpers: the `otcwatch` command with a hang guard, stdin, JSONL parsing.
+mod support;
+
+// The `extract` command through the real binary: output contract, charsets and exit codes.
+mod cli;
+// HTTP against in-test sites on 127.0.0.0/8: limits, redirects, the address guard, robots, sitemaps.
+mod fetch;
+// Properties of bytes → text → document → findings, generated with proptest.
+mod extract_props;
+// Tidy checks over the source tree: module docs, where dependencies may appear, file sizes.
+mod tidy;
