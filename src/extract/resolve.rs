@@ -344,7 +344,8 @@ fn number(
             out.push(make(Kind::Wechat, e164.clone(), 0.9, None));
         }
         if labels.has(Label::Qq) {
-            out.push(make(Kind::Qq, digits.to_owned(), 0.7, None));
+            // A QQ number on a mobile is the national number, without a country code.
+            out.push(make(Kind::Qq, e164.trim_start_matches("+86").to_owned(), 0.7, None));
         }
         if out.is_empty() {
             out.push(make(Kind::Phone, e164, 0.8, None));

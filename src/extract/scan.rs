@@ -109,9 +109,10 @@ fn words(text: &str, hits: &[Hit], scan: &mut Scan) {
             pos = digit_run(text, start, pos, scan);
             continue;
         }
-        // A label glued to its number: `ZFB18912345678`, `QQ12345678`.
+        // A label glued to its number: `ZFB18912345678`, `QQ12345678`. A one-letter label
+        // (`q`, `v`) glued to digits is as likely the start of an ID (`q89191890`): not split.
         let digits_from = start + word.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-        if digits_from < pos && label_ends_at(hits, digits_from) {
+        if digits_from < pos && digits_from - start >= 2 && label_ends_at(hits, digits_from) {
             pos = digit_run(text, digits_from, pos, scan);
             continue;
         }
@@ -278,7 +279,9 @@ fn labelled_words(text: &str, hits: &[Hit], scan: &mut Scan) {
             pos += skipped;
             match hits.get(next_hit) {
                 Some(next)
-                    if next.start == pos && (next.term.connector || next.term.label.is_some()) =>
+                    if next.start == pos
+                        && (next.term.connector || next.term.label.is_some())
+                        && !glued_letter(bytes, next) =>
                 {
                     pos = next.end;
                     next_hit += 1;
@@ -304,4 +307,9 @@ fn labelled_words(text: &str, hits: &[Hit], scan: &mut Scan) {
         }
         scan.candidates.push(Candidate { range: pos..end, shape: Shape::Word });
     }
+}
+
+/// A one-letter hit glued to what follows (`q` in `q89191890`): part of a word, not glue.
+fn glued_letter(bytes: &[u8], hit: &Hit) -> bool {
+    hit.end - hit.start == 1 && bytes.get(hit.end).is_some_and(u8::is_ascii_alphanumeric)
 }

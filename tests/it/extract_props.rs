@@ -2,8 +2,7 @@
 //! → `Document::parse` → `extract::findings` without panicking and with spans that point into
 //! the decoded text; mutated advertisements (typos, tags, zero-width and full-width characters)
 //! do too; and every identifier reported is one the extractor finds again on its own, in a
-//! well-formed normal form. Where the library falls short today, a `gap_*` allowance names the
-//! gap and `known_gaps` pins the current behaviour with a FIXME.
+//! well-formed normal form. `found_regressions` keeps the minimal cases the properties found.
 
 use expect_test::{Expect, expect};
 use otcwatch::extract::{self, Extraction, Finding, Kind, Warninglist};
@@ -132,10 +131,9 @@ proptest! {
     }
 }
 
-/// Library gaps the properties found, pinned as they behave today so that fixing one fails
-/// here and prompts tightening the property's allowance (`gap_*` below) at the same time.
+/// Library bugs the properties found, as minimal regression cases.
 #[test]
-fn known_gaps() {
+fn found_regressions() {
     let found = |text: &str| -> Vec<String> {
         extract::findings(&Document::plain(text), &WARNINGLIST)
             .findings
@@ -143,13 +141,12 @@ fn known_gaps() {
             .map(|f| format!("{} {}", f.kind, f.value))
             .collect()
     };
-    // FIXME: the QQ value keeps the country code; it should be `13912340001` (or no QQ at all).
-    assert_eq!(found("收U QQ：8613912340001"), ["qq 8613912340001"]);
-    assert_eq!(found("收U QQ 008613912340001"), ["qq 008613912340001"]);
-    // FIXME: a WeChat ID after `微信：` is read as a glued `q`/`v` label and a number; it should
-    // be wechat `q89191890`, as it is after `微信✈`.
-    assert_eq!(found("收U 微信：q89191890"), ["qq 89191890"]);
-    assert_eq!(found("收U 微信：v12345678"), Vec::<String>::new());
+    // Regressions found by the properties above. A QQ value on a mobile is the national number.
+    assert_eq!(found("收U QQ：8613912340001"), ["qq 13912340001"]);
+    assert_eq!(found("收U QQ 008613912340001"), ["qq 13912340001"]);
+    // A WeChat ID that starts with a one-letter label (`q`, `v`) is an ID, not label + number.
+    assert_eq!(found("收U 微信：q89191890"), ["wechat q89191890"]);
+    assert_eq!(found("收U 微信：v12345678"), ["wechat v12345678"]);
     assert_eq!(found("收U 微信✈Q189191"), ["wechat q189191"]);
 }
 
@@ -204,7 +201,7 @@ fn check_normal_form(f: &Finding) {
     let v = f.value.as_str();
     let ok = match f.kind {
         Kind::Phone => is_e164_mobile(v),
-        Kind::Qq => is_qq(v) || gap_qq_keeps_country_code(v),
+        Kind::Qq => is_qq(v),
         Kind::Wechat => is_e164_mobile(v) || is_wechat_id(v),
         Kind::Alipay => is_e164_mobile(v) || is_alipay_id(v) || is_email(v),
         Kind::Email => is_email(v),
@@ -240,8 +237,7 @@ fn check_revalidates(f: &Finding) {
     let text = format!("收U 出U {label}{value}");
     let again = extract::findings(&Document::plain(&text), &WARNINGLIST).findings;
     assert!(
-        again.iter().any(|g| g.kind == f.kind && g.value == f.value)
-            || gap_wechat_id_read_as_glued_label(f),
+        again.iter().any(|g| g.kind == f.kind && g.value == f.value),
         "{} {:?} (raw {:?}) is not found again in {text:?}; found {:?}",
         f.kind,
         f.value,
@@ -252,25 +248,6 @@ fn check_revalidates(f: &Finding) {
 
 fn is_qq(s: &str) -> bool {
     is_digits(s, 5..=11) && !s.starts_with('0')
-}
-
-/// FIXME: a QQ label on a mobile number written with its country code keeps the code in the
-/// value (`QQ 8613912340001` gives qq `8613912340001`, 13 digits), see `known_gaps`.
-fn gap_qq_keeps_country_code(s: &str) -> bool {
-    ["86", "0086"]
-        .iter()
-        .any(|cc| s.strip_prefix(cc).is_some_and(|n| is_e164_mobile(&format!("+86{n}"))))
-}
-
-/// FIXME: after a WeChat label and a colon, a WeChat ID made of a one-letter label and digits
-/// is read as that label glued to a number (`微信：q89191890` gives qq `89191890`, and
-/// `微信：v12345678` gives nothing), though `微信✈Q189191` gives wechat `q189191`; see
-/// `known_gaps`.
-fn gap_wechat_id_read_as_glued_label(f: &Finding) -> bool {
-    f.kind == Kind::Wechat
-        && f.value
-            .strip_prefix(['q', 'v'])
-            .is_some_and(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn is_digits(s: &str, len: std::ops::RangeInclusive<usize>) -> bool {
