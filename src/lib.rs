@@ -13,8 +13,10 @@
 //! do no IO and never fail: malformed input is data, not an error.
 
 pub mod config;
+pub mod schedule;
 pub mod fetch;
 pub mod parse;
 pub mod extract;
 pub mod store;
+pub mod crawl;
 pub mod cli;

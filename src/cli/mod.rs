@@ -1,7 +1,10 @@
 //! The command line: clap types, one file per subcommand, and the one place that turns results
 //! into exit codes (0 success, 1 runtime failure, 2 usage or configuration error).
 
+mod accounts;
+mod crawl;
 mod extract;
+mod status;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,6 +30,12 @@ enum LogFormat {
 enum Command {
     /// Extract payment identifiers from one document (HTML or text, any common charset).
     Extract(extract::Args),
+    /// Crawl the sites of a seeds file into the database.
+    Crawl(crawl::Args),
+    /// List the accounts found, with their sightings.
+    Accounts(accounts::Args),
+    /// Show each site's crawl state.
+    Status(status::Args),
 }
 
 /// An error that is the user's to fix (bad input, bad configuration): exit code 2.
@@ -37,9 +46,14 @@ pub(crate) struct UsageError(String);
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.log_format);
-    let result = match cli.command {
-        Command::Extract(args) => extract::run(&args),
+    // Long-running commands log their progress at info; the others only warn.
+    let verbose = matches!(cli.command, Command::Crawl(_));
+    init_tracing(cli.log_format, verbose);
+    let result = match &cli.command {
+        Command::Extract(args) => extract::run(args),
+        Command::Crawl(args) => crawl::run(args, cli.log_format == LogFormat::Text),
+        Command::Accounts(args) => accounts::run(args),
+        Command::Status(args) => status::run(args),
     };
     match result {
         Ok(code) => code,
@@ -51,12 +65,28 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(format: LogFormat) {
+fn init_tracing(format: LogFormat, verbose: bool) {
+    let default = if verbose { "otcwatch=info,warn" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("OTCWATCH_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
+}
+
+/// Opens the store, saying how to fix the usual problems.
+pub(crate) fn open_db(path: &std::path::Path) -> anyhow::Result<crate::store::Db> {
+    crate::store::Db::open(path).map_err(|error| {
+        anyhow::Error::new(UsageError(format!(
+            "cannot open the database at {}: {error} (is another otcwatch using it? pass --db DIR or set OTCWATCH_DB)",
+            path.display()
+        )))
+    })
+}
+
+/// A closed pipe (`otcwatch … | head`) is not an error.
+pub(crate) fn ignore_broken_pipe(error: std::io::Error) -> std::io::Result<()> {
+    if error.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(error) }
 }

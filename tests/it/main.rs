@@ -13,3 +13,7 @@ mod fetch;
 mod extract_props;
 // Tidy checks over the source tree: module docs, where dependencies may appear, file sizes.
 mod tidy;
+// The crawl engine end to end: in-test sites, a temp sled store, `crawl::run`.
+mod crawl;
+// kill -9 mid-crawl and resume, through the real binary.
+mod resume;

@@ -1,0 +1,886 @@
+//! The crawl: wires schedule → fetch → parse → extract → store. The one place (with `web/`)
+//! that spawns tasks. One scheduler loop owns the frontier (in the store), the per-host
+//! politeness state and the per-site crawl state; fetch tasks do network, parse and extract
+//! work and send their results back over one bounded channel; the scheduler commits each result
+//! in one store transaction and flushes at commit points, and only then reports findings.
+
+use crate::config::{Seeds, Site};
+use crate::extract::{self, Warninglist};
+use crate::fetch::robots::{self, RobotsFetch};
+use crate::fetch::{self, Outcome, Validators, guard::Guard, sitemap};
+use crate::parse::Document;
+use crate::schedule::politeness::{Hosts, ROBOTS_BACKOFF, RobotsState};
+use crate::schedule::{self, canon, scope};
+use crate::store::{self, FindingRecord, PageCommit, Queued, SiteState, UrlRecord};
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use url::Url;
+
+/// How a crawl runs.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Crawl each due site to completion and return, instead of running forever.
+    pub once: bool,
+    /// Crawl only this site.
+    pub site: Option<String>,
+}
+
+/// Progress of one site, for bars and logs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteProgress {
+    pub site: String,
+    pub pages: u64,
+    pub queued: u64,
+    pub errors: u64,
+    /// Findings written and flushed.
+    pub findings: u64,
+    pub done: bool,
+}
+
+/// What a crawl did, per site.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub sites: Vec<SiteProgress>,
+}
+
+/// A crawl that could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error(transparent)]
+    Fetch(#[from] fetch::Error),
+    #[error("no site named '{0}' in the seeds file")]
+    UnknownSite(String),
+    #[error("a background task failed: {0}")]
+    Task(String),
+}
+
+/// Results waiting in the channel; small, so fetchers wait for the scheduler (backpressure).
+const RESULT_CHANNEL: usize = 64;
+/// Due entries read from the store per site per scheduling round.
+const DUE_BATCH: usize = 256;
+/// Flush the store at least this often while results arrive.
+const FLUSH_EVERY: Duration = Duration::from_millis(250);
+/// Or after this many commits, whichever comes first.
+const FLUSH_COMMITS: usize = 512;
+/// How often a 429/503 is retried before the URL is given up for this crawl.
+const MAX_THROTTLE_RETRIES: u32 = 3;
+/// On shutdown, how long in-flight fetches may take to finish.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many nested sitemap indexes are followed.
+const MAX_SITEMAP_DEPTH: u8 = 2;
+
+/// Runs the crawl until every due site is done (`once`) or `shutdown` resolves.
+pub async fn run(
+    seeds: &Seeds,
+    db: store::Db,
+    options: &Options,
+    progress: &(dyn Fn(&SiteProgress) + Sync),
+    shutdown: impl Future<Output = ()>,
+) -> Result<Report, Error> {
+    /* Setup: the address guard allows exactly the seeds' own private addresses. */
+    if let Some(name) = &options.site {
+        if seeds.site(name).is_none() {
+            return Err(Error::UnknownSite(name.clone()));
+        }
+    }
+    let mut allowed = Vec::new();
+    for site in &seeds.sites {
+        allowed.extend(Guard::seed_pairs(&site.url).await);
+    }
+    let client = fetch::Client::new(&seeds.fetch, Guard::new(allowed))?;
+    let agent = agent_token(&seeds.fetch.user_agent);
+    let warninglist = Arc::new(Warninglist::embedded());
+
+    /* Channels: one bounded channel carries every task's result back. */
+    let (tx, mut rx) = mpsc::channel::<Done>(RESULT_CHANNEL);
+    let mut tasks = JoinSet::new();
+    let mut sched = Scheduler::new(seeds, db, options)?;
+
+    /* Run until done or shutdown. */
+    tokio::pin!(shutdown);
+    let mut last_flush = Instant::now();
+    loop {
+        let now = Instant::now();
+        sched.start_due_crawls(options)?;
+        let wake = sched.dispatch(now, &client, &agent, &warninglist, &tx, &mut tasks)?;
+        if sched.finish_idle_sites()? {
+            sched.flush_and_report(progress).await?;
+            if options.once && sched.active.is_empty() {
+                break;
+            }
+        }
+        let sleep_for = wake
+            .map_or(Duration::from_secs(1), |at| at.saturating_duration_since(now))
+            .max(Duration::from_millis(1));
+        tokio::select! {
+            biased;
+            () = &mut shutdown => {
+                tracing::info!("shutdown requested: finishing in-flight fetches");
+                break;
+            }
+            Some(done) = rx.recv() => {
+                sched.handle(done, &tx, &client, &mut tasks)?;
+                while let Ok(done) = rx.try_recv() {
+                    sched.handle(done, &tx, &client, &mut tasks)?;
+                }
+            }
+            () = tokio::time::sleep(sleep_for) => {}
+        }
+        while tasks.try_join_next().is_some() {}
+        if last_flush.elapsed() >= FLUSH_EVERY || sched.unflushed >= FLUSH_COMMITS {
+            sched.flush_and_report(progress).await?;
+            last_flush = Instant::now();
+        }
+    }
+
+    /* Drain: let in-flight work finish (bounded), commit it, flush, report. */
+    drop(tx);
+    let deadline = tokio::time::sleep(DRAIN_TIMEOUT);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            done = rx.recv() => match done {
+                Some(done) => sched.handle_final(done)?,
+                None => break,
+            },
+            () = &mut deadline => {
+                tracing::warn!(in_flight = tasks.len(), "drain timeout: abandoning in-flight fetches (they stay queued)");
+                tasks.abort_all();
+                break;
+            }
+        }
+    }
+    sched.flush_and_report(progress).await?;
+    Ok(Report { sites: sched.progress.values().cloned().collect() })
+}
+
+/// The product token of a user agent (`otcwatch/0.1 (…)` → `otcwatch`), matched in robots.txt.
+pub fn agent_token(user_agent: &str) -> String {
+    user_agent.split(['/', ' ']).next().unwrap_or("otcwatch").to_ascii_lowercase()
+}
+
+/// What a task sends back.
+#[derive(Debug)]
+enum Done {
+    Fetched { site: String, entry: Queued, result: Box<Fetched> },
+    Robots { host: String, site: String, fetch: RobotsFetch },
+    Sitemap { site: String, urls: Vec<Url> },
+}
+
+/// A fetch's result, processed off the scheduler.
+#[derive(Debug)]
+enum Fetched {
+    Page {
+        final_url: Url,
+        status: u16,
+        validators: Validators,
+        body: Vec<u8>,
+        hash: String,
+        links: Vec<Url>,
+        /// `None` when the body is the one stored last time (extraction skipped).
+        findings: Option<Vec<extract::Finding>>,
+    },
+    NotModified {
+        links: Vec<Url>,
+    },
+    Skipped {
+        reason: String,
+    },
+    Failed {
+        failure: fetch::Failure,
+    },
+}
+
+/// One site's crawl in progress.
+#[derive(Debug)]
+struct Run {
+    site: Site,
+    state: SiteState,
+    dispatched: u64,
+    in_flight: usize,
+    /// Distinct query strings seen per path in this crawl (calendar/facet traps).
+    query_variants: HashMap<String, HashSet<u64>>,
+    throttle_retries: HashMap<u64, u32>,
+}
+
+struct Scheduler<'a> {
+    seeds: &'a Seeds,
+    db: store::Db,
+    hosts: Hosts,
+    active: HashMap<String, Run>,
+    /// Queue entries being fetched, by site (their `seq`), so they are not dispatched twice.
+    in_flight: HashMap<String, HashSet<u64>>,
+    n_in_flight: usize,
+    robots_pending: usize,
+    unflushed: usize,
+    /// Findings committed but not yet flushed, per site.
+    pending_findings: HashMap<String, u64>,
+    progress: HashMap<String, SiteProgress>,
+}
+
+impl<'a> Scheduler<'a> {
+    fn new(seeds: &'a Seeds, db: store::Db, options: &Options) -> Result<Scheduler<'a>, Error> {
+        let mut sched = Scheduler {
+            seeds,
+            db,
+            hosts: Hosts::default(),
+            active: HashMap::new(),
+            in_flight: HashMap::new(),
+            n_in_flight: 0,
+            robots_pending: 0,
+            unflushed: 0,
+            pending_findings: HashMap::new(),
+            progress: HashMap::new(),
+        };
+        // A crawl that was running when the process died resumes where it stopped.
+        for site in sched.selected(options) {
+            if let Some(state) = sched.db.site(&site.name)? {
+                if state.crawl_started_ms.is_some() && state.crawl_finished_ms.is_none() {
+                    tracing::info!(site = %site.name, epoch = state.epoch, "resuming an interrupted crawl");
+                    sched.activate(site.clone(), state);
+                }
+            }
+        }
+        Ok(sched)
+    }
+
+    fn selected(&self, options: &Options) -> Vec<&'a Site> {
+        self.seeds
+            .sites
+            .iter()
+            .filter(|site| {
+                !site.paused && options.site.as_ref().is_none_or(|name| *name == site.name)
+            })
+            .collect()
+    }
+
+    fn activate(&mut self, site: Site, state: SiteState) {
+        self.progress.insert(
+            site.name.clone(),
+            SiteProgress {
+                site: site.name.clone(),
+                pages: state.pages,
+                errors: state.errors,
+                findings: state.findings,
+                ..SiteProgress::default()
+            },
+        );
+        self.active.insert(
+            site.name.clone(),
+            Run {
+                site,
+                state,
+                dispatched: 0,
+                in_flight: 0,
+                query_variants: HashMap::new(),
+                throttle_retries: HashMap::new(),
+            },
+        );
+    }
+
+    /// Starts a new crawl (epoch) of every selected site whose interval has come.
+    fn start_due_crawls(&mut self, options: &Options) -> Result<(), Error> {
+        let now = now_ms();
+        for site in self.selected(options) {
+            if self.active.contains_key(&site.name) {
+                continue;
+            }
+            let mut state = self
+                .db
+                .site(&site.name)?
+                .unwrap_or_else(|| SiteState { name: site.name.clone(), ..SiteState::default() });
+            if state.next_crawl_ms.is_some_and(|due| due > now) {
+                continue;
+            }
+            state.epoch += 1;
+            state.crawl_started_ms = Some(now);
+            state.crawl_finished_ms = None;
+            state.pages = 0;
+            state.errors = 0;
+            state.findings = 0;
+            let seed = canon::canonical(&site.url, site.sort_query);
+            self.db.enqueue(&site.name, state.epoch, seed.as_str(), 0, now)?;
+            self.db.put_site(&state)?;
+            tracing::info!(site = %site.name, epoch = state.epoch, "crawl started");
+            self.activate(site.clone(), state);
+        }
+        Ok(())
+    }
+
+    /// Starts every fetch that politeness allows now; returns when to look again.
+    fn dispatch(
+        &mut self,
+        now: Instant,
+        client: &fetch::Client,
+        agent: &str,
+        warninglist: &Arc<Warninglist>,
+        tx: &mpsc::Sender<Done>,
+        tasks: &mut JoinSet<()>,
+    ) -> Result<Option<Instant>, Error> {
+        let mut wake: Option<Instant> = None;
+        let mut soon = |at: Instant| wake = Some(wake.map_or(at, |w: Instant| w.min(at)));
+        let names: Vec<String> = self.active.keys().cloned().collect();
+        for name in names {
+            if self.n_in_flight >= self.seeds.global_concurrency {
+                break;
+            }
+            let Some(run) = self.active.get(&name) else { continue };
+            if run.dispatched >= run.site.max_pages {
+                continue;
+            }
+            let skip = self.in_flight.get(&name).cloned().unwrap_or_default();
+            let due = self.db.due_skipping(&name, now_ms(), DUE_BATCH, &skip)?;
+            if let Some(next) = self.db.next_due(&name)? {
+                let wait = Duration::from_millis(next.saturating_sub(now_ms()));
+                soon(now + wait);
+            }
+            for entry in due {
+                if self.n_in_flight >= self.seeds.global_concurrency {
+                    break;
+                }
+                let Some(run) = self.active.get_mut(&name) else { break };
+                if entry.epoch != run.state.epoch {
+                    // Left over from an earlier crawl.
+                    self.db.remove_queued(std::slice::from_ref(&entry))?;
+                    continue;
+                }
+                if run.dispatched >= run.site.max_pages {
+                    break;
+                }
+                let Ok(url) = Url::parse(&entry.url) else {
+                    self.db.remove_queued(std::slice::from_ref(&entry))?;
+                    continue;
+                };
+                let host_key = host_key(&url);
+                let host = self.hosts.get(&host_key, run.site.delay, run.site.concurrency_per_host);
+                match &host.robots {
+                    RobotsState::Unknown => {
+                        host.robots = RobotsState::Pending;
+                        self.robots_pending += 1;
+                        let (tx, client, agent, site) =
+                            (tx.clone(), client.clone(), agent.to_owned(), name.clone());
+                        let origin = origin(&url);
+                        tasks.spawn(async move {
+                            let fetch = robots::fetch(&client, &origin, &agent).await;
+                            let _ = tx.send(Done::Robots { host: host_key, site, fetch }).await;
+                        });
+                        continue;
+                    }
+                    RobotsState::Pending => continue,
+                    RobotsState::Unavailable { until } if *until > now => {
+                        soon(*until);
+                        continue;
+                    }
+                    RobotsState::Known { robots: Some(robots), .. } if !robots.allowed(&url) => {
+                        let record = UrlRecord {
+                            site: name.clone(),
+                            failure: Some("disallowed by robots.txt".to_owned()),
+                            ..self.db.url(&entry.url)?.unwrap_or_default()
+                        };
+                        self.commit(
+                            &name,
+                            entry,
+                            record,
+                            None,
+                            Vec::new(),
+                            &entry_url_string(&url),
+                        )?;
+                        continue;
+                    }
+                    RobotsState::Known { expires, .. } if *expires <= now => {
+                        host.robots = RobotsState::Unknown;
+                        continue;
+                    }
+                    _ => {}
+                }
+                if !host.ready(now) {
+                    if host.in_flight < host.max_in_flight {
+                        soon(host.next_allowed);
+                    }
+                    continue;
+                }
+                host.start(now);
+                run.dispatched += 1;
+                run.in_flight += 1;
+                self.n_in_flight += 1;
+                self.in_flight.entry(name.clone()).or_default().insert(entry.seq);
+                let previous = self.db.url(&entry.url)?;
+                let task = FetchTask {
+                    client: client.clone(),
+                    db: self.db.clone(),
+                    warninglist: Arc::clone(warninglist),
+                    url,
+                    previous,
+                    sort_query: run.site.sort_query,
+                };
+                let (tx, site) = (tx.clone(), name.clone());
+                tasks.spawn(async move {
+                    let result = Box::new(task.run().await);
+                    let _ = tx.send(Done::Fetched { site, entry, result }).await;
+                });
+            }
+        }
+        Ok(wake)
+    }
+
+    /// Ends the crawl of every active site with nothing due, nothing in flight and nothing
+    /// queued for later in this epoch; returns whether any ended.
+    fn finish_idle_sites(&mut self) -> Result<bool, Error> {
+        let mut finished = Vec::new();
+        for (name, run) in &self.active {
+            let capped = run.dispatched >= run.site.max_pages;
+            if run.in_flight > 0 || self.robots_pending > 0 {
+                continue;
+            }
+            if capped || self.db.queue_len(name)? == 0 {
+                finished.push(name.clone());
+            }
+        }
+        for name in &finished {
+            let Some(mut run) = self.active.remove(name) else { continue };
+            let now = now_ms();
+            run.state.crawl_finished_ms = Some(now);
+            let interval = schedule::jitter(run.site.interval, now ^ u64::from(run.state.epoch));
+            run.state.next_crawl_ms = Some(now + interval.as_millis() as u64);
+            run.state.findings += self.pending_findings.get(name).copied().unwrap_or(0);
+            self.db.put_site(&run.state)?;
+            clear_queue(&self.db, name)?;
+            tracing::info!(site = %name, pages = run.state.pages, errors = run.state.errors, findings = run.state.findings, "crawl finished");
+            if let Some(progress) = self.progress.get_mut(name) {
+                progress.pages = run.state.pages;
+                progress.errors = run.state.errors;
+                progress.done = true;
+            }
+        }
+        Ok(!finished.is_empty())
+    }
+
+    /// Commits one task's result.
+    fn handle(
+        &mut self,
+        done: Done,
+        tx: &mpsc::Sender<Done>,
+        client: &fetch::Client,
+        tasks: &mut JoinSet<()>,
+    ) -> Result<(), Error> {
+        match done {
+            Done::Robots { host, site, fetch } => {
+                self.robots_pending = self.robots_pending.saturating_sub(1);
+                let now = Instant::now();
+                let Some(state) = self.hosts.find(&host) else { return Ok(()) };
+                match fetch {
+                    RobotsFetch::Rules(robots) => {
+                        let sitemaps = robots.sitemaps();
+                        state.set_robots(Some(robots), now);
+                        for sitemap_url in sitemaps {
+                            spawn_sitemap(tasks, tx, client, site.clone(), sitemap_url, 0);
+                        }
+                    }
+                    RobotsFetch::AllowAll => state.set_robots(None, now),
+                    RobotsFetch::Unavailable(failure) => {
+                        tracing::warn!(host = %host, error = %failure.message, "robots.txt unavailable: backing off");
+                        state.robots = RobotsState::Unavailable { until: now + ROBOTS_BACKOFF };
+                    }
+                }
+            }
+            Done::Sitemap { site, urls } => {
+                if let Some(run) = self.active.get_mut(&site) {
+                    let links = in_scope(run, urls);
+                    let (name, epoch) = (site.clone(), run.state.epoch);
+                    self.db.enqueue_many(
+                        &name,
+                        epoch,
+                        &links.into_iter().map(|u| (u, 1)).collect::<Vec<_>>(),
+                        now_ms(),
+                    )?;
+                }
+            }
+            Done::Fetched { site, entry, result } => self.fetched(site, entry, *result)?,
+        }
+        Ok(())
+    }
+
+    /// On shutdown: commit what finished, without scheduling anything new.
+    fn handle_final(&mut self, done: Done) -> Result<(), Error> {
+        if let Done::Fetched { site, entry, result } = done {
+            self.fetched(site, entry, *result)?;
+        }
+        Ok(())
+    }
+
+    fn fetched(&mut self, site: String, entry: Queued, result: Fetched) -> Result<(), Error> {
+        if let Some(seqs) = self.in_flight.get_mut(&site) {
+            seqs.remove(&entry.seq);
+        }
+        self.n_in_flight = self.n_in_flight.saturating_sub(1);
+        let Ok(url) = Url::parse(&entry.url) else { return Ok(()) };
+        let throttle = match &result {
+            Fetched::Failed { failure } if failure.kind == fetch::FailureKind::Throttled => {
+                Some(failure.retry_after.unwrap_or(Duration::ZERO))
+            }
+            _ => None,
+        };
+        if let Some(host) = self.hosts.find(&host_key(&url)) {
+            host.finish(Instant::now(), throttle);
+        }
+        let Some(run) = self.active.get_mut(&site) else { return Ok(()) };
+        run.in_flight = run.in_flight.saturating_sub(1);
+        let mut record = self.db.url(&entry.url)?.unwrap_or_default();
+        record.site = site.clone();
+        record.depth = entry.depth;
+        record.fetches += 1;
+        record.fetched_ms = Some(now_ms());
+        let final_url;
+        match result {
+            Fetched::Page {
+                final_url: page_url,
+                status,
+                validators,
+                body,
+                hash,
+                links,
+                findings,
+            } => {
+                let changed = record.content_hash.as_deref() != Some(hash.as_str());
+                let revisit = schedule::next_revisit(
+                    record.revisit_ms.map(Duration::from_millis),
+                    changed,
+                    run.site.min_revisit,
+                    run.site.max_revisit,
+                );
+                record.revisit_ms = Some(revisit.as_millis() as u64);
+                record.status = Some(status);
+                record.etag = validators.etag;
+                record.last_modified = validators.last_modified;
+                record.failure = None;
+                record.failures = 0;
+                if changed {
+                    record.changes += 1;
+                }
+                record.content_hash = Some(hash);
+                run.state.pages += 1;
+                self.follow(&site, entry.depth, links)?;
+                final_url = page_url.to_string();
+                let findings: Vec<FindingRecord> =
+                    findings.unwrap_or_default().iter().map(finding_record).collect();
+                let body = changed.then_some(body);
+                self.commit(&site, entry, record, body, findings, &final_url)?;
+            }
+            Fetched::NotModified { links } => {
+                record.status = Some(304);
+                record.failure = None;
+                let revisit = schedule::next_revisit(
+                    record.revisit_ms.map(Duration::from_millis),
+                    false,
+                    run.site.min_revisit,
+                    run.site.max_revisit,
+                );
+                record.revisit_ms = Some(revisit.as_millis() as u64);
+                run.state.pages += 1;
+                self.follow(&site, entry.depth, links)?;
+                final_url = entry.url.clone();
+                self.commit(&site, entry, record, None, Vec::new(), &final_url)?;
+            }
+            Fetched::Skipped { reason } => {
+                record.failure = Some(reason);
+                final_url = entry.url.clone();
+                self.commit(&site, entry, record, None, Vec::new(), &final_url)?;
+            }
+            Fetched::Failed { failure } => {
+                let retries = run.throttle_retries.entry(entry.seq).or_insert(0);
+                if failure.kind == fetch::FailureKind::Throttled && *retries < MAX_THROTTLE_RETRIES
+                {
+                    *retries += 1;
+                    run.dispatched = run.dispatched.saturating_sub(1);
+                    let wait = failure
+                        .retry_after
+                        .unwrap_or(Duration::from_secs(1))
+                        .min(schedule::politeness::MAX_RETRY_AFTER);
+                    tracing::info!(url = %entry.url, wait_ms = wait.as_millis() as u64, "throttled: retrying later");
+                    self.db.requeue(&entry, now_ms() + wait.as_millis() as u64)?;
+                    return Ok(());
+                }
+                tracing::warn!(url = %entry.url, kind = ?failure.kind, error = %failure.message, "fetch failed");
+                run.state.errors += 1;
+                record.failures += 1;
+                record.failure = Some(format!("{:?}: {}", failure.kind, failure.message));
+                final_url = entry.url.clone();
+                self.commit(&site, entry, record, None, Vec::new(), &final_url)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues a page's links that are in scope and within depth.
+    fn follow(&mut self, site: &str, depth: u16, links: Vec<Url>) -> Result<(), Error> {
+        let Some(run) = self.active.get_mut(site) else { return Ok(()) };
+        if depth >= run.site.max_depth {
+            return Ok(());
+        }
+        let links = in_scope(run, links);
+        if links.is_empty() {
+            return Ok(());
+        }
+        let items: Vec<(String, u16)> = links.into_iter().map(|url| (url, depth + 1)).collect();
+        self.db.enqueue_many(site, run.state.epoch, &items, now_ms())?;
+        Ok(())
+    }
+
+    fn commit(
+        &mut self,
+        site: &str,
+        entry: Queued,
+        record: UrlRecord,
+        body: Option<Vec<u8>>,
+        findings: Vec<FindingRecord>,
+        final_url: &str,
+    ) -> Result<(), Error> {
+        let n_findings = findings.len() as u64;
+        let change = self.db.commit_page(PageCommit {
+            queued: entry,
+            record,
+            body,
+            findings,
+            fetched_ms: now_ms(),
+            final_url: final_url.to_owned(),
+        })?;
+        for (kind, value) in &change.appeared {
+            tracing::debug!(site, url = final_url, %kind, value, "identifier appeared");
+        }
+        for (kind, value) in &change.disappeared {
+            tracing::info!(site, url = final_url, %kind, value, "identifier disappeared");
+        }
+        *self.pending_findings.entry(site.to_owned()).or_default() += n_findings;
+        if let Some(run) = self.active.get_mut(site) {
+            self.db.put_site(&run.state)?;
+        }
+        self.unflushed += 1;
+        Ok(())
+    }
+
+    /// Flushes the store, then reports what is now durable.
+    async fn flush_and_report(
+        &mut self,
+        progress: &(dyn Fn(&SiteProgress) + Sync),
+    ) -> Result<(), Error> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|join| Error::Task(join.to_string()))??;
+        self.unflushed = 0;
+        for (site, count) in self.pending_findings.drain() {
+            if let Some(p) = self.progress.get_mut(&site) {
+                p.findings += count;
+            }
+            if let Some(run) = self.active.get_mut(&site) {
+                run.state.findings += count;
+            }
+        }
+        for (name, p) in self.progress.iter_mut() {
+            if let Some(run) = self.active.get(name) {
+                p.pages = run.state.pages;
+                p.errors = run.state.errors;
+            }
+            p.queued = self.db.queue_len(name)?;
+            progress(p);
+        }
+        Ok(())
+    }
+}
+
+/// The fetch and processing of one URL, run as a task.
+struct FetchTask {
+    client: fetch::Client,
+    db: store::Db,
+    warninglist: Arc<Warninglist>,
+    url: Url,
+    previous: Option<UrlRecord>,
+    sort_query: bool,
+}
+
+impl FetchTask {
+    async fn run(self) -> Fetched {
+        let validators = self
+            .previous
+            .as_ref()
+            .map(|r| Validators { etag: r.etag.clone(), last_modified: r.last_modified.clone() })
+            .unwrap_or_default();
+        match self.client.get(&self.url, &validators).await {
+            Outcome::Page(page) => {
+                let previous_hash = self.previous.and_then(|r| r.content_hash);
+                let warninglist = self.warninglist;
+                let sort_query = self.sort_query;
+                let processed = tokio::task::spawn_blocking(move || {
+                    process(page, previous_hash.as_deref(), &warninglist, sort_query)
+                })
+                .await;
+                processed.unwrap_or_else(|join| Fetched::Failed {
+                    failure: fetch::Failure {
+                        kind: fetch::FailureKind::Body,
+                        message: format!("processing failed: {join}"),
+                        retry_after: None,
+                    },
+                })
+            }
+            Outcome::NotModified { url } => {
+                // Unchanged: its links come from the stored body, so the crawl goes on.
+                let hash = self.previous.and_then(|r| r.content_hash);
+                let db = self.db.clone();
+                let sort_query = self.sort_query;
+                let links = tokio::task::spawn_blocking(move || {
+                    let body =
+                        hash.and_then(|h| db.page_body(&h).ok().flatten()).unwrap_or_default();
+                    let text = fetch::charset::decode(&body, None).text;
+                    links(&Document::parse(&text), &url, sort_query)
+                })
+                .await
+                .unwrap_or_default();
+                Fetched::NotModified { links }
+            }
+            Outcome::Skipped { reason, .. } => Fetched::Skipped { reason: format!("{reason:?}") },
+            Outcome::Failed { failure, .. } => Fetched::Failed { failure },
+        }
+    }
+}
+
+/// Parses and extracts a fetched page (CPU work, run on the blocking pool).
+fn process(
+    page: fetch::Page,
+    previous_hash: Option<&str>,
+    warninglist: &Warninglist,
+    sort_query: bool,
+) -> Fetched {
+    let hash = blake3::hash(&page.body).to_hex().to_string();
+    let doc = Document::parse(&page.text);
+    let links = links(&doc, &page.url, sort_query);
+    let findings = (previous_hash != Some(hash.as_str()))
+        .then(|| extract::findings(&doc, warninglist).findings);
+    Fetched::Page {
+        final_url: page.url,
+        status: page.status,
+        validators: page.validators,
+        body: page.body,
+        hash,
+        links,
+        findings,
+    }
+}
+
+/// A document's links, resolved against its URL (or its `<base href>`) and canonicalised.
+fn links(doc: &Document, page_url: &Url, sort_query: bool) -> Vec<Url> {
+    let mut seen = HashSet::new();
+    doc.links
+        .iter()
+        .filter_map(|href| page_url.join(href.trim()).ok())
+        .map(|url| canon::canonical(&url, sort_query))
+        .filter(|url| seen.insert(url.as_str().to_owned()))
+        .collect()
+}
+
+/// The links of `run`'s crawl that are in scope, as strings, with the query-variant trap guard.
+fn in_scope(run: &mut Run, links: Vec<Url>) -> Vec<String> {
+    let mut out = Vec::new();
+    for url in links {
+        if scope::check(&run.site, &url).is_err() {
+            continue;
+        }
+        if let Some(query) = url.query() {
+            let variants = run.query_variants.entry(url.path().to_owned()).or_default();
+            let hash = blake3::hash(query.as_bytes());
+            let short = u64::from_le_bytes(hash.as_bytes()[..8].try_into().unwrap_or_default());
+            if !variants.contains(&short) {
+                if variants.len() >= run.site.max_query_variants {
+                    continue;
+                }
+                variants.insert(short);
+            }
+        }
+        out.push(url.to_string());
+    }
+    out
+}
+
+fn spawn_sitemap(
+    tasks: &mut JoinSet<()>,
+    tx: &mpsc::Sender<Done>,
+    client: &fetch::Client,
+    site: String,
+    url: Url,
+    depth: u8,
+) {
+    let (tx, client) = (tx.clone(), client.clone());
+    tasks.spawn(async move {
+        let mut urls = Vec::new();
+        let mut pending = vec![(url, depth)];
+        while let Some((url, depth)) = pending.pop() {
+            let Ok((status, _, body)) = client.get_bytes(&url, 50 << 20).await else { continue };
+            if !(200..300).contains(&status) {
+                continue;
+            }
+            let map = sitemap::parse(&body);
+            urls.extend(map.urls);
+            if depth < MAX_SITEMAP_DEPTH {
+                pending.extend(map.sitemaps.into_iter().take(100).map(|u| (u, depth + 1)));
+            }
+        }
+        let _ = tx.send(Done::Sitemap { site, urls }).await;
+    });
+}
+
+fn finding_record(finding: &extract::Finding) -> FindingRecord {
+    FindingRecord {
+        kind: finding.kind,
+        value: finding.value.clone(),
+        raw: finding.raw.clone(),
+        otc: finding.otc,
+        score: finding.score,
+        context: finding.context.clone(),
+        span: (finding.span.start, finding.span.end),
+        validation: finding.validation.map(str::to_owned),
+        warning: finding.warning.clone(),
+        post: None,
+    }
+}
+
+/// Drops what is left in a site's queue when its crawl ends (a `max_pages` cap).
+fn clear_queue(db: &store::Db, site: &str) -> Result<(), Error> {
+    loop {
+        let left = db.due(site, u64::MAX, 4096)?;
+        if left.is_empty() {
+            return Ok(());
+        }
+        db.remove_queued(&left)?;
+    }
+}
+
+fn host_key(url: &Url) -> String {
+    format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    )
+}
+
+fn origin(url: &Url) -> Url {
+    let mut origin = url.clone();
+    origin.set_path("/");
+    origin.set_query(None);
+    origin.set_fragment(None);
+    origin
+}
+
+fn entry_url_string(url: &Url) -> String {
+    url.to_string()
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
