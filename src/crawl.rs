@@ -571,6 +571,9 @@ impl<'a> Scheduler<'a> {
                     findings.unwrap_or_default().iter().map(finding_record).collect();
                 let body = changed.then_some(body);
                 self.commit(&site, entry, record, body, findings, &final_url)?;
+                if !changed {
+                    self.db.touch_unchanged(&site, &final_url, now_ms())?;
+                }
             }
             Fetched::NotModified { links } => {
                 record.status = Some(304);
@@ -586,6 +589,7 @@ impl<'a> Scheduler<'a> {
                 self.follow(&site, entry.depth, links)?;
                 final_url = entry.url.clone();
                 self.commit(&site, entry, record, None, Vec::new(), &final_url)?;
+                self.db.touch_unchanged(&site, &final_url, now_ms())?;
             }
             Fetched::Skipped { reason } => {
                 record.failure = Some(reason);
