@@ -1,0 +1,296 @@
+//! Committing one fetch result: the queue entry, the URL record, the body, the findings as
+//! sightings and accounts, and the URL's entity-level change, all in one transaction.
+//!
+//! A sighting is identified by (kind, value, site, page-or-permalink): re-crawling the same
+//! page updates its `last_seen_ms` (and its evidence when the score is better), never adds a
+//! new one. Accounts are maintained incrementally from their sightings. Bodies are stored once
+//! per blake3 hash and never deleted (no garbage collection yet).
+
+use super::frontier::{TxResult, add_count, mark_seen, remove_entry};
+use super::{
+    Account, ChangeRecord, Db, Error, FindingRecord, PageChange, PageCommit, Sighting, UrlRecord,
+    abort, codec, keys, tx_error,
+};
+use crate::extract::Kind;
+use sled::Transactional;
+use sled::transaction::TransactionalTree;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The identifiers last seen on a URL's body.
+type IdentSet = BTreeSet<(Kind, String)>;
+
+/// The trees `commit_page` writes, by position in its transaction.
+const QUEUE: usize = 0;
+const SEEN: usize = 1;
+const URLS: usize = 2;
+const IDENTS: usize = 3;
+const CHANGES: usize = 4;
+const BODIES: usize = 5;
+const ACCOUNTS: usize = 6;
+const SIGHTINGS: usize = 7;
+const META: usize = 8;
+
+impl Db {
+    /// Commits one fetch result atomically and returns what it changed on the URL.
+    ///
+    /// Removes the queue entry, marks the final URL seen for the entry's epoch, stores the body
+    /// (lz4, keyed by the blake3 hash of the raw bytes, stored once), records every finding as
+    /// a sighting of its account, and, when there is a body, compares the set of (kind, value)
+    /// on it with the URL's previous body and appends the difference to [`Db::changes`].
+    ///
+    /// The URL record is `commit.record` with these fields derived by the store: `site`,
+    /// `epoch_seen`, `depth`, `fetched_ms`, `fetches` (+1), `failures` (consecutive: +1 when
+    /// `record.failure` is set, else 0), `changes` (+1 when the body hash differs from the
+    /// previous one), and, without a body, `content_hash`, `etag` and `last_modified` fall
+    /// back to the previous record's when the caller leaves them `None`.
+    pub fn commit_page(&self, mut commit: PageCommit) -> Result<PageChange, Error> {
+        // Taken out so that the raw body is not kept beside its compressed copy.
+        let raw_body = commit.body.take();
+        let queued = &commit.queued;
+        keys::check("site", &queued.site)?;
+        keys::check("url", &queued.url)?;
+        keys::check("url", &commit.final_url)?;
+        let findings = best_per_place(&commit)?;
+        let body = raw_body.as_deref().map(|raw| {
+            let hash = blake3::hash(raw).to_hex().to_string();
+            let encoded = codec::encode_body(raw);
+            (hash, encoded)
+        });
+        let commit_id = self.inner.db.generate_id().map_err(super::storage("generate id"))?;
+        let trees = [
+            &self.inner.queue,
+            &self.inner.seen,
+            &self.inner.urls,
+            &self.inner.idents,
+            &self.inner.changes,
+            &self.inner.bodies,
+            &self.inner.accounts,
+            &self.inner.sightings,
+            &self.inner.meta,
+        ];
+        trees
+            .transaction(|tx| {
+                remove_entry(&tx[QUEUE], &tx[META], queued)?;
+                mark_seen(&tx[SEEN], &queued.site, &queued.url, queued.epoch)?;
+                mark_seen(&tx[SEEN], &queued.site, &commit.final_url, queued.epoch)?;
+                let hash = body.as_ref().map(|(hash, encoded)| (hash.as_str(), encoded));
+                if let Some((hash, encoded)) = hash
+                    && tx[BODIES].insert(keys::body(hash), encoded.as_slice())?.is_none()
+                {
+                    add_count(&tx[META], keys::PAGES, 1)?;
+                }
+                let page_hash = hash.map(|(hash, _)| hash);
+                let mut change = match page_hash {
+                    Some(_) => diff_idents(tx, &commit, commit_id)?,
+                    None => PageChange::default(),
+                };
+                for ((place, _, _), finding) in &findings {
+                    let sighting = Found { commit: &commit, place, finding, page_hash };
+                    change.new_accounts += record_sighting(tx, &sighting)? as usize;
+                }
+                let previous = read_url(&tx[URLS], &queued.url)?;
+                let record = url_record(&commit, previous, page_hash);
+                let value = codec::encode_json("url record", &record).map_err(abort)?;
+                tx[URLS].insert(keys::url(&queued.url), value)?;
+                Ok(change)
+            })
+            .map_err(tx_error("commit page"))
+    }
+}
+
+/// One finding being recorded: where, what, and the body it came from.
+struct Found<'a> {
+    commit: &'a PageCommit,
+    /// The page URL or the post permalink: the last part of the sighting's identity.
+    place: &'a str,
+    finding: &'a FindingRecord,
+    page_hash: Option<&'a str>,
+}
+
+/// The findings of a commit by sighting identity, keeping the best-scoring one of each.
+fn best_per_place(
+    commit: &PageCommit,
+) -> Result<BTreeMap<(String, Kind, String), &FindingRecord>, Error> {
+    let mut best: BTreeMap<(String, Kind, String), &FindingRecord> = BTreeMap::new();
+    for finding in &commit.findings {
+        keys::check("identifier value", &finding.value)?;
+        let place = finding.post.as_ref().map_or(&commit.final_url, |post| &post.permalink);
+        keys::check("url", place)?;
+        let key = (place.clone(), finding.kind, finding.value.clone());
+        match best.get(&key) {
+            Some(seen) if seen.score >= finding.score => {}
+            _ => {
+                best.insert(key, finding);
+            }
+        }
+    }
+    Ok(best)
+}
+
+/// Adds or refreshes a sighting and its account; true if the account is new.
+fn record_sighting(tx: &[TransactionalTree], found: &Found<'_>) -> TxResult<bool> {
+    let (finding, commit) = (found.finding, found.commit);
+    let site = &commit.queued.site;
+    let at = commit.fetched_ms;
+    let score = finite(finding.score);
+    let sighting_key = keys::sighting(finding.kind, &finding.value, site, found.place);
+    let old = match tx[SIGHTINGS].get(&sighting_key)? {
+        Some(bytes) => Some(decode::<Sighting>("sightings", &sighting_key, &bytes)?),
+        None => None,
+    };
+    let is_new_sighting = old.is_none();
+    let sighting = match old {
+        Some(mut old) => {
+            old.first_seen_ms = old.first_seen_ms.min(at);
+            old.last_seen_ms = old.last_seen_ms.max(at);
+            old.otc |= finding.otc;
+            if score > old.score {
+                old.raw = finding.raw.clone();
+                old.context = finding.context.clone();
+                old.span = finding.span;
+                old.score = score;
+                old.page_hash = found.page_hash.map(str::to_string);
+                old.post = finding.post.clone();
+                old.validation = finding.validation.clone();
+                old.warning = finding.warning.clone();
+            }
+            old
+        }
+        None => Sighting {
+            kind: finding.kind,
+            value: finding.value.clone(),
+            site: site.clone(),
+            url: commit.final_url.clone(),
+            first_seen_ms: at,
+            last_seen_ms: at,
+            raw: finding.raw.clone(),
+            context: finding.context.clone(),
+            span: finding.span,
+            otc: finding.otc,
+            score,
+            page_hash: found.page_hash.map(str::to_string),
+            post: finding.post.clone(),
+            validation: finding.validation.clone(),
+            warning: finding.warning.clone(),
+        },
+    };
+    let value = codec::encode_json("sighting", &sighting).map_err(abort)?;
+    tx[SIGHTINGS].insert(sighting_key, value)?;
+
+    let account_key = keys::account(finding.kind, &finding.value);
+    let old = match tx[ACCOUNTS].get(&account_key)? {
+        Some(bytes) => Some(decode::<Account>("accounts", &account_key, &bytes)?),
+        None => None,
+    };
+    let is_new_account = old.is_none();
+    let mut account = old.unwrap_or_else(|| Account {
+        kind: finding.kind,
+        value: finding.value.clone(),
+        otc: false,
+        score: 0.0,
+        first_seen_ms: at,
+        last_seen_ms: at,
+        sightings: 0,
+        sites: Vec::new(),
+        status: "new".to_string(),
+    });
+    account.otc |= sighting.otc;
+    account.score = account.score.max(sighting.score);
+    account.first_seen_ms = account.first_seen_ms.min(at);
+    account.last_seen_ms = account.last_seen_ms.max(at);
+    account.sightings += is_new_sighting as u32;
+    if let Err(idx) = account.sites.binary_search(site) {
+        account.sites.insert(idx, site.clone());
+    }
+    let value = codec::encode_json("account", &account).map_err(abort)?;
+    tx[ACCOUNTS].insert(account_key, value)?;
+    if is_new_account {
+        add_count(&tx[META], &keys::account_count(finding.kind), 1)?;
+    }
+    Ok(is_new_account)
+}
+
+/// Replaces the URL's identifier set with this body's and logs the difference (the returned
+/// change has no `new_accounts` yet).
+fn diff_idents(
+    tx: &[TransactionalTree],
+    commit: &PageCommit,
+    commit_id: u64,
+) -> TxResult<PageChange> {
+    let url = &commit.queued.url;
+    let key = keys::url(url);
+    let previous: IdentSet = match tx[IDENTS].get(key)? {
+        Some(bytes) => decode("idents", key, &bytes)?,
+        None => IdentSet::new(),
+    };
+    let current: IdentSet =
+        commit.findings.iter().map(|finding| (finding.kind, finding.value.clone())).collect();
+    let appeared: Vec<_> = current.difference(&previous).cloned().collect();
+    let disappeared: Vec<_> = previous.difference(&current).cloned().collect();
+    let logged = appeared.iter().map(|ident| (ident, true));
+    let logged = logged.chain(disappeared.iter().map(|ident| (ident, false)));
+    for (idx, ((kind, value), appeared)) in logged.enumerate() {
+        let record =
+            ChangeRecord { at_ms: commit.fetched_ms, kind: *kind, value: value.clone(), appeared };
+        let change_key = keys::change(url, commit.fetched_ms, commit_id, idx as u32);
+        tx[CHANGES].insert(change_key, codec::encode_json("change", &record).map_err(abort)?)?;
+    }
+    if previous != current {
+        tx[IDENTS].insert(key, codec::encode_json("identifier set", &current).map_err(abort)?)?;
+    }
+    Ok(PageChange { appeared, disappeared, new_accounts: 0 })
+}
+
+/// The URL record to store: the caller's HTTP facts plus the bookkeeping the store derives.
+fn url_record(
+    commit: &PageCommit,
+    previous: Option<UrlRecord>,
+    page_hash: Option<&str>,
+) -> UrlRecord {
+    let previous = previous.unwrap_or_default();
+    let mut record = commit.record.clone();
+    record.site = commit.queued.site.clone();
+    record.epoch_seen = commit.queued.epoch;
+    record.depth = commit.queued.depth;
+    record.fetched_ms = Some(commit.fetched_ms);
+    record.fetches = previous.fetches.saturating_add(1);
+    record.failures = match record.failure {
+        Some(_) => previous.failures.saturating_add(1),
+        None => 0,
+    };
+    match page_hash {
+        Some(hash) => {
+            let changed = previous.content_hash.as_deref().is_some_and(|old| old != hash);
+            record.changes = previous.changes.saturating_add(changed as u32);
+            record.content_hash = Some(hash.to_string());
+        }
+        None => {
+            record.changes = previous.changes;
+            record.content_hash = record.content_hash.or(previous.content_hash);
+            record.etag = record.etag.or(previous.etag);
+            record.last_modified = record.last_modified.or(previous.last_modified);
+        }
+    }
+    record
+}
+
+fn read_url(urls: &TransactionalTree, url: &str) -> TxResult<Option<UrlRecord>> {
+    let key = keys::url(url);
+    match urls.get(key)? {
+        Some(bytes) => Ok(Some(decode("urls", key, &bytes)?)),
+        None => Ok(None),
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(
+    tree: &'static str,
+    key: &[u8],
+    bytes: &[u8],
+) -> TxResult<T> {
+    codec::decode_json(tree, key, bytes).map_err(abort)
+}
+
+/// A score that survives JSON: NaN and infinities (which JSON cannot hold) become 0.
+fn finite(score: f32) -> f32 {
+    if score.is_finite() { score } else { 0.0 }
+}

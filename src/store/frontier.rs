@@ -1,0 +1,219 @@
+//! The crawl frontier: per-site queues in due order, deduplicated per crawl epoch.
+//!
+//! Nothing about the frontier is held in memory: the queue, the dedup index and the per-site
+//! length counters all live in sled (`queue`, `seen`, `meta`), so millions of URLs cost disk,
+//! not RAM. Each mutating call is one transaction over those trees. `due` reads without
+//! removing: an entry leaves the queue when its fetch is committed (`commit_page`), is
+//! requeued, or is dropped with `remove_queued`.
+
+use super::{Db, Error, Queued, abort, codec, keys, storage, tx_error};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use std::collections::HashSet;
+
+impl Db {
+    /// Queues `url` (already canonical) for `site` unless it was already queued or fetched in
+    /// `epoch` (or a later one); returns whether it was queued. Marks it seen for the epoch.
+    pub fn enqueue(
+        &self,
+        site: &str,
+        epoch: u32,
+        url: &str,
+        depth: u16,
+        due_ms: u64,
+    ) -> Result<bool, Error> {
+        let queued = self.enqueue_items(site, epoch, &[(url, depth)], due_ms)?;
+        Ok(queued == 1)
+    }
+
+    /// Queues a page's links with the semantics of [`Db::enqueue`], in one transaction;
+    /// returns how many were queued (duplicates within `items` count once).
+    pub fn enqueue_many(
+        &self,
+        site: &str,
+        epoch: u32,
+        items: &[(String, u16)],
+        due_ms: u64,
+    ) -> Result<usize, Error> {
+        let items: Vec<(&str, u16)> =
+            items.iter().map(|(url, depth)| (url.as_str(), *depth)).collect();
+        self.enqueue_items(site, epoch, &items, due_ms)
+    }
+
+    /// Up to `limit` entries of `site` due at or before `now_ms`, earliest first. Does not
+    /// remove them.
+    pub fn due(&self, site: &str, now_ms: u64, limit: usize) -> Result<Vec<Queued>, Error> {
+        self.due_skipping(site, now_ms, limit, &HashSet::new())
+    }
+
+    /// [`Db::due`], skipping the entries whose `seq` is in `skip` (the caller's in-flight set).
+    pub fn due_skipping(
+        &self,
+        site: &str,
+        now_ms: u64,
+        limit: usize,
+        skip: &HashSet<u64>,
+    ) -> Result<Vec<Queued>, Error> {
+        keys::check("site", site)?;
+        let prefix = keys::queue_prefix(site);
+        let mut out = Vec::new();
+        for item in self.inner.queue.scan_prefix(&prefix) {
+            if out.len() >= limit {
+                break;
+            }
+            let (key, value) = item.map_err(storage("scan queue"))?;
+            let (due_ms, seq) = parse_key(&key, prefix.len())?;
+            if due_ms > now_ms {
+                break;
+            }
+            if skip.contains(&seq) {
+                continue;
+            }
+            let (epoch, depth, url) = codec::decode_queued(&key, &value)?;
+            out.push(Queued { site: site.to_string(), epoch, url, depth, due_ms, seq });
+        }
+        Ok(out)
+    }
+
+    /// The earliest due time queued for `site`.
+    pub fn next_due(&self, site: &str) -> Result<Option<u64>, Error> {
+        keys::check("site", site)?;
+        let prefix = keys::queue_prefix(site);
+        let Some(item) = self.inner.queue.scan_prefix(&prefix).next() else { return Ok(None) };
+        let (key, _) = item.map_err(storage("scan queue"))?;
+        let (due_ms, _) = parse_key(&key, prefix.len())?;
+        Ok(Some(due_ms))
+    }
+
+    /// How many entries `site` has queued; O(1), from a counter kept with the queue.
+    pub fn queue_len(&self, site: &str) -> Result<u64, Error> {
+        let key = keys::qlen(site);
+        let value = self.inner.meta.get(&key).map_err(storage("read queue length"))?;
+        codec::decode_count(&key, value.as_deref())
+    }
+
+    /// Moves `entry` to a new due time (after a 429, say), keeping its epoch and `seq`. Queues
+    /// it again if it was no longer queued.
+    pub fn requeue(&self, entry: &Queued, due_ms: u64) -> Result<(), Error> {
+        keys::check("site", &entry.site)?;
+        let old_key = keys::queue(&entry.site, entry.due_ms, entry.seq);
+        let new_key = keys::queue(&entry.site, due_ms, entry.seq);
+        let value = codec::encode_queued(entry.epoch, entry.depth, &entry.url);
+        let trees = [&self.inner.queue, &self.inner.meta];
+        trees
+            .transaction(|tx| {
+                let (queue, meta) = (&tx[0], &tx[1]);
+                let existed = queue.remove(old_key.as_slice())?.is_some();
+                queue.insert(new_key.as_slice(), value.as_slice())?;
+                if !existed {
+                    add_count(meta, &keys::qlen(&entry.site), 1)?;
+                }
+                Ok(())
+            })
+            .map_err(tx_error("requeue"))
+    }
+
+    /// Drops entries from the queue without a fetch (a removed site, a scope change); returns
+    /// how many were still queued. A fetched entry leaves through `commit_page` instead.
+    pub fn remove_queued(&self, entries: &[Queued]) -> Result<usize, Error> {
+        for entry in entries {
+            keys::check("site", &entry.site)?;
+        }
+        let trees = [&self.inner.queue, &self.inner.meta];
+        trees
+            .transaction(|tx| {
+                let (queue, meta) = (&tx[0], &tx[1]);
+                let mut removed = 0;
+                for entry in entries {
+                    removed += remove_entry(queue, meta, entry)? as usize;
+                }
+                Ok(removed)
+            })
+            .map_err(tx_error("remove queued"))
+    }
+
+    fn enqueue_items(
+        &self,
+        site: &str,
+        epoch: u32,
+        items: &[(&str, u16)],
+        due_ms: u64,
+    ) -> Result<usize, Error> {
+        keys::check("site", site)?;
+        for (url, _) in items {
+            keys::check("url", url)?;
+        }
+        let trees = [&self.inner.seen, &self.inner.queue, &self.inner.meta];
+        trees
+            .transaction(|tx| {
+                let (seen, queue, meta) = (&tx[0], &tx[1], &tx[2]);
+                let mut queued = 0;
+                for &(url, depth) in items {
+                    if !mark_seen(seen, site, url, epoch)? {
+                        continue;
+                    }
+                    let seq = queue.generate_id()?;
+                    let value = codec::encode_queued(epoch, depth, url);
+                    queue.insert(keys::queue(site, due_ms, seq), value)?;
+                    queued += 1;
+                }
+                if queued > 0 {
+                    add_count(meta, &keys::qlen(site), queued as i64)?;
+                }
+                Ok(queued)
+            })
+            .map_err(tx_error("enqueue"))
+    }
+}
+
+/// Result type inside a transaction.
+pub(super) type TxResult<T> = Result<T, ConflictableTransactionError<Error>>;
+
+/// Marks `url` seen for `epoch` within `site`; false if it already was (in `epoch` or later).
+pub(super) fn mark_seen(
+    seen: &TransactionalTree,
+    site: &str,
+    url: &str,
+    epoch: u32,
+) -> TxResult<bool> {
+    let key = keys::seen(site, url);
+    if let Some(value) = seen.get(key)? {
+        let last = codec::decode_epoch(&key, &value).map_err(abort)?;
+        if last >= epoch {
+            return Ok(false);
+        }
+    }
+    seen.insert(&key, &codec::encode_epoch(epoch))?;
+    Ok(true)
+}
+
+/// Removes a queue entry and decrements its site's counter; false if it was not queued.
+pub(super) fn remove_entry(
+    queue: &TransactionalTree,
+    meta: &TransactionalTree,
+    entry: &Queued,
+) -> TxResult<bool> {
+    let key = keys::queue(&entry.site, entry.due_ms, entry.seq);
+    if queue.remove(key)?.is_none() {
+        return Ok(false);
+    }
+    add_count(meta, &keys::qlen(&entry.site), -1)?;
+    Ok(true)
+}
+
+/// Adds `delta` to the counter at `key` (saturating at zero); returns the new value.
+pub(super) fn add_count(meta: &TransactionalTree, key: &[u8], delta: i64) -> TxResult<u64> {
+    let old = meta.get(key)?;
+    let old = codec::decode_count(key, old.as_deref()).map_err(abort)?;
+    let new = old.saturating_add_signed(delta);
+    meta.insert(key, &codec::encode_count(new))?;
+    Ok(new)
+}
+
+fn parse_key(key: &[u8], prefix_len: usize) -> Result<(u64, u64), Error> {
+    keys::parse_queue(key, prefix_len).ok_or_else(|| Error::Decode {
+        tree: "queue",
+        key: String::from_utf8_lossy(key).escape_debug().to_string(),
+        reason: "key is not site, due, seq".to_string(),
+    })
+}

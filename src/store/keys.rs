@@ -1,0 +1,170 @@
+//! Key layouts, one function per tree: every byte of every key is built here.
+//!
+//! Integers are big-endian so that byte order is numeric order and a prefix scan yields records
+//! in the order the callers need (due time, then insertion order). Variable-length parts are
+//! separated by a `0x00` byte, so site names, URLs and identifier values must not contain NUL;
+//! [`check`] refuses them before any key is built (canonical URLs percent-encode it and
+//! normalised identifiers never hold it).
+//!
+//! | tree        | key                                                   | value (see `codec.rs`)            |
+//! | ----------- | ----------------------------------------------------- | --------------------------------- |
+//! | `sites`     | site name                                             | `SiteState` (JSON)                |
+//! | `queue`     | site `00` due_ms:u64 seq:u64                          | epoch, depth, URL (compact)       |
+//! | `seen`      | blake3(site `00` URL)\[..16\]                         | last epoch queued (compact)       |
+//! | `urls`      | URL                                                   | `UrlRecord` (JSON)                |
+//! | `idents`    | URL                                                   | (kind, value) set of the last body |
+//! | `changes`   | URL `00` at_ms:u64 commit:u64 idx:u32                 | `ChangeRecord` (JSON)             |
+//! | `bodies`    | blake3 hex of the raw body                            | lz4 block with its size prepended |
+//! | `accounts`  | kind code:u8, value                                   | `Account` (JSON)                  |
+//! | `sightings` | kind code:u8, value `00` site `00` URL-or-permalink   | `Sighting` (JSON)                 |
+//! | `meta`      | `qlen` `00` site / `pages` / `accounts` `00` code:u8  | counter (compact u64)             |
+//!
+//! Why the dedup index (`seen`) is keyed by a 16-byte hash and not by the URL: it holds one
+//! entry per URL ever discovered (millions), so a fixed 16-byte key keeps it near 21 bytes per
+//! URL whatever the URL's length, which keeps more of it in sled's cache. A collision needs
+//! about 2^64 URLs to become likely. The queue still stores the full URL in its value, and
+//! `urls` (one entry per *fetched* URL, far fewer) is keyed by the URL itself so it stays
+//! readable and scannable.
+
+use super::Error;
+use crate::extract::Kind;
+
+/// Separates the variable-length parts of a key.
+const SEP: u8 = 0;
+
+/// Refuses a key part that would break the layout (it contains the separator).
+pub(crate) fn check(what: &'static str, value: &str) -> Result<(), Error> {
+    if value.as_bytes().contains(&SEP) {
+        return Err(Error::InvalidKey { what, value: value.escape_debug().to_string() });
+    }
+    Ok(())
+}
+
+/// The stable one-byte code of a kind in keys. Codes never change once written: a new kind gets
+/// a new code, whatever its place in the enum.
+pub(crate) fn kind_code(kind: Kind) -> u8 {
+    match kind {
+        Kind::Alipay => 1,
+        Kind::Wechat => 2,
+        Kind::Qq => 3,
+        Kind::Phone => 4,
+        Kind::Email => 5,
+        Kind::BankCard => 6,
+        Kind::Btc => 7,
+        Kind::Eth => 8,
+        Kind::Tron => 9,
+        Kind::Telegram => 10,
+    }
+}
+
+/// `queue`: every entry of `site`, in due order.
+pub(crate) fn queue_prefix(site: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(site.len() + 17);
+    key.extend_from_slice(site.as_bytes());
+    key.push(SEP);
+    key
+}
+
+/// `queue`: one entry.
+pub(crate) fn queue(site: &str, due_ms: u64, seq: u64) -> Vec<u8> {
+    let mut key = queue_prefix(site);
+    key.extend_from_slice(&due_ms.to_be_bytes());
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// `queue`: the (due_ms, seq) of a key that starts with `queue_prefix(site)` of `prefix_len`.
+pub(crate) fn parse_queue(key: &[u8], prefix_len: usize) -> Option<(u64, u64)> {
+    let rest = key.get(prefix_len..)?;
+    let due: [u8; 8] = rest.get(..8)?.try_into().ok()?;
+    let seq: [u8; 8] = rest.get(8..16)?.try_into().ok()?;
+    (rest.len() == 16).then(|| (u64::from_be_bytes(due), u64::from_be_bytes(seq)))
+}
+
+/// `seen`: the dedup entry of `url` within `site`.
+pub(crate) fn seen(site: &str, url: &str) -> [u8; 16] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(site.as_bytes());
+    hasher.update(&[SEP]);
+    hasher.update(url.as_bytes());
+    let hash = hasher.finalize();
+    let mut key = [0; 16];
+    key.copy_from_slice(&hash.as_bytes()[..16]);
+    key
+}
+
+/// `urls` and `idents`: the URL itself.
+pub(crate) fn url(url: &str) -> &[u8] {
+    url.as_bytes()
+}
+
+/// `changes`: every change of `url`, oldest first.
+pub(crate) fn changes_prefix(url: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(url.len() + 21);
+    key.extend_from_slice(url.as_bytes());
+    key.push(SEP);
+    key
+}
+
+/// `changes`: change `idx` of commit `commit` at `at_ms`.
+pub(crate) fn change(url: &str, at_ms: u64, commit: u64, idx: u32) -> Vec<u8> {
+    let mut key = changes_prefix(url);
+    key.extend_from_slice(&at_ms.to_be_bytes());
+    key.extend_from_slice(&commit.to_be_bytes());
+    key.extend_from_slice(&idx.to_be_bytes());
+    key
+}
+
+/// `bodies`: the lower-case hex blake3 hash of the raw body.
+pub(crate) fn body(hash: &str) -> &[u8] {
+    hash.as_bytes()
+}
+
+/// `accounts`: every account of `kind`.
+pub(crate) fn accounts_prefix(kind: Kind) -> [u8; 1] {
+    [kind_code(kind)]
+}
+
+/// `accounts`: one account.
+pub(crate) fn account(kind: Kind, value: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(value.len() + 1);
+    key.push(kind_code(kind));
+    key.extend_from_slice(value.as_bytes());
+    key
+}
+
+/// `sightings`: every sighting of one account.
+pub(crate) fn sightings_prefix(kind: Kind, value: &str) -> Vec<u8> {
+    let mut key = account(kind, value);
+    key.push(SEP);
+    key
+}
+
+/// `sightings`: the sighting of an account on `site` at `place` (page URL or post permalink).
+pub(crate) fn sighting(kind: Kind, value: &str, site: &str, place: &str) -> Vec<u8> {
+    let mut key = sightings_prefix(kind, value);
+    key.extend_from_slice(site.as_bytes());
+    key.push(SEP);
+    key.extend_from_slice(place.as_bytes());
+    key
+}
+
+/// `meta`: the queue length counters of every site.
+pub(crate) const QLEN_PREFIX: &[u8] = b"qlen\0";
+
+/// `meta`: the queue length counter of `site`.
+pub(crate) fn qlen(site: &str) -> Vec<u8> {
+    let mut key = QLEN_PREFIX.to_vec();
+    key.extend_from_slice(site.as_bytes());
+    key
+}
+
+/// `meta`: how many distinct bodies are stored.
+pub(crate) const PAGES: &[u8] = b"pages";
+
+/// `meta`: how many accounts of `kind` exist.
+pub(crate) fn account_count(kind: Kind) -> [u8; 10] {
+    let mut key = *b"accounts\0\0";
+    key[9] = kind_code(kind);
+    key
+}

@@ -1,0 +1,380 @@
+//! The database: sites, the crawl frontier, URL records, page bodies, accounts and their
+//! sightings, kept in sled.
+//!
+//! This is the only module that imports sled, and no sled type appears in its public API, so a
+//! PostgreSQL or Redis backend can later implement the same methods. [`Db`] is a cheap `Clone`
+//! handle. One tree per record type (layouts in `keys.rs`, encodings in `codec.rs`); every
+//! mutating method is one sled transaction over the trees it touches, so a `kill -9` never
+//! leaves half of an operation. The crawler is the single writer, so read-modify-write needs no
+//! further locking. Nothing is durable until [`Db::flush`] returns: report findings only after.
+//!
+//! All methods block; call them from `spawn_blocking` or a dedicated thread in async code.
+//!
+//! Files: `frontier.rs` (queue and dedup), `commit.rs` (one fetch result), `accounts.rs`
+//! (the queries reviewers and exporters read).
+
+mod accounts;
+mod codec;
+mod commit;
+mod frontier;
+mod keys;
+mod touch;
+
+#[cfg(test)]
+mod tests;
+
+use crate::extract::{self, Kind};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// sled's page cache. The frontier holds millions of URLs; with this cap the working set stays
+/// bounded and the rest is read back from disk (through the OS page cache) on demand.
+pub const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
+
+/// A boxed backend error, so that sled's error type stays out of the public API.
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What can go wrong in the store. Each variant is something a caller handles differently.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The database could not be created or opened (permissions, another process holds it).
+    #[error("opening database at {path}")]
+    Open { path: PathBuf, source: BoxError },
+    /// The backend failed during an operation (IO error, corruption): abort the crawl.
+    #[error("database {op} failed")]
+    Storage { op: &'static str, source: BoxError },
+    /// A stored value could not be read back (unknown version byte, truncated, bad JSON).
+    #[error("corrupt value in {tree} at key {key:?}: {reason}")]
+    Decode { tree: &'static str, key: String, reason: String },
+    /// A record could not be encoded.
+    #[error("encoding {what}")]
+    Encode { what: &'static str, source: serde_json::Error },
+    /// A site name, URL or identifier value that cannot be part of a key (it contains NUL).
+    #[error("{what} {value:?} cannot be stored: it contains a NUL byte")]
+    InvalidKey { what: &'static str, value: String },
+}
+
+/// A handle to the database; clones share it.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Trees>,
+}
+
+/// An entry of the frontier: a URL waiting to be fetched for a site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Queued {
+    pub site: String,
+    /// The site's crawl epoch the URL was queued in.
+    pub epoch: u32,
+    pub url: String,
+    /// Links followed from the site's seed to reach the URL.
+    pub depth: u16,
+    /// When the URL may be fetched, in ms since the Unix epoch.
+    pub due_ms: u64,
+    /// Unique among queue entries and kept across `requeue`: the key callers use to track
+    /// entries in flight (see [`Db::due_skipping`]).
+    pub seq: u64,
+}
+
+/// The crawl state of one site, written by the crawler with [`Db::put_site`].
+#[derive(Serialize, Deserialize, Default, Clone, Debug, PartialEq)]
+pub struct SiteState {
+    pub name: String,
+    /// The current crawl; URLs are deduplicated within an epoch.
+    pub epoch: u32,
+    pub crawl_started_ms: Option<u64>,
+    pub crawl_finished_ms: Option<u64>,
+    pub next_crawl_ms: Option<u64>,
+    pub pages: u64,
+    pub errors: u64,
+    pub findings: u64,
+    pub paused: bool,
+    pub last_error: Option<String>,
+}
+
+/// What is known about one fetched URL. [`Db::commit_page`] derives the bookkeeping fields
+/// (see there); the caller provides the HTTP facts.
+#[derive(Serialize, Deserialize, Default, Clone, Debug, PartialEq)]
+pub struct UrlRecord {
+    pub site: String,
+    /// The last epoch in which the URL was fetched.
+    pub epoch_seen: u32,
+    pub depth: u16,
+    pub status: Option<u16>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// blake3 hex of the last body stored; the key of [`Db::page_body`].
+    pub content_hash: Option<String>,
+    pub fetched_ms: Option<u64>,
+    /// Consecutive failed fetches (reset by a success).
+    pub failures: u32,
+    /// Why the last fetch failed, if it did.
+    pub failure: Option<String>,
+    /// Fetches whose body differed from the previous body.
+    pub changes: u32,
+    pub fetches: u32,
+    /// When the crawler plans to fetch it again.
+    pub revisit_ms: Option<u64>,
+}
+
+/// One fetch result, committed atomically by [`Db::commit_page`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageCommit {
+    /// The queue entry that was fetched; it is removed.
+    pub queued: Queued,
+    pub record: UrlRecord,
+    /// The raw body; `None` for 304, failures and skips: the previous identifier set is kept
+    /// and no change is computed.
+    pub body: Option<Vec<u8>>,
+    pub findings: Vec<FindingRecord>,
+    pub fetched_ms: u64,
+    /// The URL after redirects: sightings point at it, and it is marked seen for the epoch.
+    pub final_url: String,
+}
+
+/// A finding as stored: `extract::Finding` plus what a social post adds.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct FindingRecord {
+    pub kind: Kind,
+    pub value: String,
+    pub raw: String,
+    pub otc: bool,
+    pub score: f32,
+    pub context: String,
+    pub span: (usize, usize),
+    pub validation: Option<String>,
+    pub warning: Option<String>,
+    /// Set when the identifier was found in a social post: the post is the sighting's place.
+    pub post: Option<PostRef>,
+}
+
+/// A social post an identifier was found in.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PostRef {
+    pub permalink: String,
+    pub author: Option<String>,
+    pub posted: Option<String>,
+    pub text: String,
+}
+
+/// What a committed body changed, at the entity level, on its URL.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PageChange {
+    /// Identifiers on this body that were not on the URL's previous body.
+    pub appeared: Vec<(Kind, String)>,
+    /// Identifiers on the previous body that are gone.
+    pub disappeared: Vec<(Kind, String)>,
+    /// Accounts seen for the first time anywhere.
+    pub new_accounts: usize,
+}
+
+/// One identifier, summed over all its sightings.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Account {
+    pub kind: Kind,
+    pub value: String,
+    /// True if any sighting is OTC.
+    pub otc: bool,
+    /// The best sighting's score.
+    pub score: f32,
+    pub first_seen_ms: u64,
+    pub last_seen_ms: u64,
+    /// Distinct sightings (kind, value, site, page or post).
+    pub sightings: u32,
+    /// Distinct sites, sorted.
+    pub sites: Vec<String>,
+    /// Review status: "new" for now.
+    pub status: String,
+}
+
+/// One identifier on one page (or post) of one site, across re-crawls.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Sighting {
+    pub kind: Kind,
+    pub value: String,
+    pub site: String,
+    /// The page (final URL after redirects) it was found on.
+    pub url: String,
+    pub first_seen_ms: u64,
+    pub last_seen_ms: u64,
+    /// The evidence below is from the best-scoring fetch so far.
+    pub raw: String,
+    pub context: String,
+    pub span: (usize, usize),
+    pub otc: bool,
+    pub score: f32,
+    /// The body the evidence was found in (see [`Db::page_body`]).
+    pub page_hash: Option<String>,
+    pub post: Option<PostRef>,
+    pub validation: Option<String>,
+    pub warning: Option<String>,
+}
+
+/// An identifier appearing on or disappearing from a URL.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ChangeRecord {
+    pub at_ms: u64,
+    pub kind: Kind,
+    pub value: String,
+    pub appeared: bool,
+}
+
+/// Which accounts [`Db::accounts`] returns; every set field must match.
+#[derive(Clone, Debug, Default)]
+pub struct AccountFilter {
+    pub kind: Option<Kind>,
+    pub otc_only: bool,
+    /// Seen on this site.
+    pub site: Option<String>,
+    pub min_score: Option<f32>,
+    /// Case-insensitive substring of the value.
+    pub text: Option<String>,
+}
+
+/// Totals for dashboards.
+#[derive(Serialize, Clone, Debug, Default, PartialEq)]
+pub struct Counts {
+    /// Accounts per kind, every kind present.
+    pub accounts: BTreeMap<Kind, u64>,
+    pub accounts_total: u64,
+    /// Queue entries over all sites.
+    pub queued: u64,
+    /// Distinct page bodies stored.
+    pub pages: u64,
+}
+
+impl From<&extract::Finding> for FindingRecord {
+    fn from(finding: &extract::Finding) -> FindingRecord {
+        FindingRecord {
+            kind: finding.kind,
+            value: finding.value.clone(),
+            raw: finding.raw.clone(),
+            otc: finding.otc,
+            score: finding.score,
+            context: finding.context.clone(),
+            span: (finding.span.start, finding.span.end),
+            validation: finding.validation.map(str::to_string),
+            warning: finding.warning.clone(),
+            post: None,
+        }
+    }
+}
+
+impl Db {
+    /// Opens the database at `path`, creating the directory if needed.
+    pub fn open(path: &Path) -> Result<Db, Error> {
+        let open_error = |source: BoxError| Error::Open { path: path.to_path_buf(), source };
+        std::fs::create_dir_all(path).map_err(|error| open_error(error.into()))?;
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_CAPACITY)
+            .open()
+            .map_err(|error| open_error(error.into()))?;
+        let tree = |name: &str| db.open_tree(name).map_err(|error| open_error(error.into()));
+        let inner = Trees {
+            sites: tree("sites")?,
+            queue: tree("queue")?,
+            seen: tree("seen")?,
+            urls: tree("urls")?,
+            idents: tree("idents")?,
+            changes: tree("changes")?,
+            bodies: tree("bodies")?,
+            accounts: tree("accounts")?,
+            sightings: tree("sightings")?,
+            meta: tree("meta")?,
+            path: path.to_path_buf(),
+            db,
+        };
+        Ok(Db { inner: Arc::new(inner) })
+    }
+
+    /// Makes every write before it durable. Blocks on disk IO.
+    pub fn flush(&self) -> Result<(), Error> {
+        self.inner.db.flush().map_err(storage("flush"))?;
+        Ok(())
+    }
+
+    /// The state of site `name`, if it was ever stored.
+    pub fn site(&self, name: &str) -> Result<Option<SiteState>, Error> {
+        let key = name.as_bytes();
+        let value = self.inner.sites.get(key).map_err(storage("read site"))?;
+        value.map(|bytes| codec::decode_json("sites", key, &bytes)).transpose()
+    }
+
+    /// Stores the state of `state.name`, replacing the previous one.
+    pub fn put_site(&self, state: &SiteState) -> Result<(), Error> {
+        let value = codec::encode_json("site", state)?;
+        self.inner.sites.insert(state.name.as_bytes(), value).map_err(storage("write site"))?;
+        Ok(())
+    }
+
+    /// Every stored site, by name.
+    pub fn sites(&self) -> Result<Vec<SiteState>, Error> {
+        let mut sites = Vec::new();
+        for item in self.inner.sites.iter() {
+            let (key, value) = item.map_err(storage("scan sites"))?;
+            sites.push(codec::decode_json("sites", &key, &value)?);
+        }
+        Ok(sites)
+    }
+
+    /// The record of a fetched URL.
+    pub fn url(&self, url: &str) -> Result<Option<UrlRecord>, Error> {
+        let key = keys::url(url);
+        let value = self.inner.urls.get(key).map_err(storage("read url"))?;
+        value.map(|bytes| codec::decode_json("urls", key, &bytes)).transpose()
+    }
+
+    /// The raw body whose blake3 hex hash is `hash`.
+    pub fn page_body(&self, hash: &str) -> Result<Option<Vec<u8>>, Error> {
+        let key = keys::body(hash);
+        let value = self.inner.bodies.get(key).map_err(storage("read body"))?;
+        value.map(|bytes| codec::decode_body(key, &bytes)).transpose()
+    }
+}
+
+impl fmt::Debug for Db {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Db").field("path", &self.inner.path).finish_non_exhaustive()
+    }
+}
+
+/// The open database and one tree per record type (see `keys.rs`).
+struct Trees {
+    db: sled::Db,
+    path: PathBuf,
+    sites: sled::Tree,
+    queue: sled::Tree,
+    seen: sled::Tree,
+    urls: sled::Tree,
+    idents: sled::Tree,
+    changes: sled::Tree,
+    bodies: sled::Tree,
+    accounts: sled::Tree,
+    sightings: sled::Tree,
+    meta: sled::Tree,
+}
+
+/// Maps a sled error to `Error::Storage` for operation `op`.
+fn storage(op: &'static str) -> impl Fn(sled::Error) -> Error {
+    move |error| Error::Storage { op, source: error.into() }
+}
+
+/// The error of a failed transaction.
+fn tx_error(op: &'static str) -> impl Fn(sled::transaction::TransactionError<Error>) -> Error {
+    move |error| match error {
+        sled::transaction::TransactionError::Abort(error) => error,
+        sled::transaction::TransactionError::Storage(error) => {
+            Error::Storage { op, source: error.into() }
+        }
+    }
+}
+
+/// Turns one of our errors into a transaction abort, so `?` works inside transactions.
+fn abort(error: Error) -> sled::transaction::ConflictableTransactionError<Error> {
+    sled::transaction::ConflictableTransactionError::Abort(error)
+}
