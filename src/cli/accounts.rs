@@ -53,7 +53,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     "kind": account.kind,
                     "value": account.value,
                     "otc": account.otc,
-                    "score": account.score,
+                    "score": round(account.score),
                     "status": account.status,
                     "first_seen": rfc3339(account.first_seen_ms),
                     "last_seen": rfc3339(account.last_seen_ms),
@@ -145,7 +145,7 @@ fn source_json(sighting: &store::Sighting) -> serde_json::Value {
         "context": sighting.context,
         "span": [sighting.span.0, sighting.span.1],
         "otc": sighting.otc,
-        "score": sighting.score,
+        "score": round(sighting.score),
         "page": sighting.page_hash,
         "post": sighting.post.as_ref().map(|post| serde_json::json!({
             "permalink": post.permalink, "author": post.author, "posted": post.posted, "text": post.text,
@@ -156,4 +156,9 @@ fn source_json(sighting: &store::Sighting) -> serde_json::Value {
 /// RFC 3339 (UTC, seconds) for milliseconds since the epoch.
 pub(crate) fn rfc3339(ms: u64) -> String {
     humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+}
+
+/// A score as JSON shows it: two decimals, not the float's binary expansion.
+fn round(score: f32) -> f64 {
+    (f64::from(score) * 100.0).round() / 100.0
 }
