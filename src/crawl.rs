@@ -189,6 +189,12 @@ enum Fetched {
     NotModified {
         links: Vec<Url>,
     },
+    /// Not fetched: the page's adaptive revisit interval has not run out. Its links come from
+    /// the stored body so the crawl still reaches what is behind it.
+    NotDue {
+        links: Vec<Url>,
+        fetched_ms: u64,
+    },
     Skipped {
         reason: String,
     },
@@ -591,6 +597,12 @@ impl<'a> Scheduler<'a> {
                 self.commit(&site, entry, record, None, Vec::new(), &final_url)?;
                 self.db.touch_unchanged(&site, &final_url, now_ms())?;
             }
+            Fetched::NotDue { links, fetched_ms } => {
+                run.state.pages += 1;
+                self.follow(&site, entry.depth, links)?;
+                final_url = entry.url.clone();
+                self.commit_at(&site, entry, record, None, Vec::new(), &final_url, fetched_ms)?;
+            }
             Fetched::Skipped { reason } => {
                 record.failure = Some(reason);
                 final_url = entry.url.clone();
@@ -645,13 +657,27 @@ impl<'a> Scheduler<'a> {
         findings: Vec<FindingRecord>,
         final_url: &str,
     ) -> Result<(), Error> {
+        self.commit_at(site, entry, record, body, findings, final_url, now_ms())
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "one commit's parts, named at the call")]
+    fn commit_at(
+        &mut self,
+        site: &str,
+        entry: Queued,
+        record: UrlRecord,
+        body: Option<Vec<u8>>,
+        findings: Vec<FindingRecord>,
+        final_url: &str,
+        fetched_ms: u64,
+    ) -> Result<(), Error> {
         let n_findings = findings.len() as u64;
         let change = self.db.commit_page(PageCommit {
             queued: entry,
             record,
             body,
             findings,
-            fetched_ms: now_ms(),
+            fetched_ms,
             final_url: final_url.to_owned(),
         })?;
         for (kind, value) in &change.appeared {
@@ -710,6 +736,10 @@ struct FetchTask {
 
 impl FetchTask {
     async fn run(self) -> Fetched {
+        if let Some((fetched_ms, hash)) = self.not_due() {
+            let links = self.stored_links(hash).await;
+            return Fetched::NotDue { links, fetched_ms };
+        }
         let validators = self
             .previous
             .as_ref()
@@ -732,24 +762,37 @@ impl FetchTask {
                     },
                 })
             }
-            Outcome::NotModified { url } => {
+            Outcome::NotModified { .. } => {
                 // Unchanged: its links come from the stored body, so the crawl goes on.
-                let hash = self.previous.and_then(|r| r.content_hash);
-                let db = self.db.clone();
-                let sort_query = self.sort_query;
-                let links = tokio::task::spawn_blocking(move || {
-                    let body =
-                        hash.and_then(|h| db.page_body(&h).ok().flatten()).unwrap_or_default();
-                    let text = fetch::charset::decode(&body, None).text;
-                    links(&Document::parse(&text), &url, sort_query)
-                })
-                .await
-                .unwrap_or_default();
-                Fetched::NotModified { links }
+                let hash = self.previous.as_ref().and_then(|r| r.content_hash.clone());
+                Fetched::NotModified { links: self.stored_links(hash).await }
             }
             Outcome::Skipped { reason, .. } => Fetched::Skipped { reason: format!("{reason:?}") },
             Outcome::Failed { failure, .. } => Fetched::Failed { failure },
         }
+    }
+}
+
+impl FetchTask {
+    /// When the page was fetched and its body hash, if its revisit interval has not run out.
+    fn not_due(&self) -> Option<(u64, Option<String>)> {
+        let previous = self.previous.as_ref()?;
+        let (fetched, revisit) = (previous.fetched_ms?, previous.revisit_ms?);
+        let ok = previous.failure.is_none() && previous.content_hash.is_some();
+        let due = fetched.saturating_add(revisit) <= now_ms();
+        (ok && !due).then(|| (fetched, previous.content_hash.clone()))
+    }
+
+    /// The links of the body stored under `hash`, resolved against this task's URL.
+    async fn stored_links(&self, hash: Option<String>) -> Vec<Url> {
+        let (db, url, sort_query) = (self.db.clone(), self.url.clone(), self.sort_query);
+        tokio::task::spawn_blocking(move || {
+            let body = hash.and_then(|h| db.page_body(&h).ok().flatten()).unwrap_or_default();
+            let text = fetch::charset::decode(&body, None).text;
+            links(&Document::parse(&text), &url, sort_query)
+        })
+        .await
+        .unwrap_or_default()
     }
 }
 

@@ -306,7 +306,8 @@ async fn recrawls_are_conditional_and_record_entity_changes() {
         .await;
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(dir.path()).unwrap();
-    let seeds = seeds_for(&site, "");
+    // Every re-crawl revisits the page (no adaptive wait).
+    let seeds = seeds_for(&site, "min_revisit = \"0s\"\nmax_revisit = \"0s\"");
     crawl_once(&seeds, &db).await;
     let first = db.account(Kind::Alipay, "+8615912340005").unwrap().unwrap();
 
@@ -335,4 +336,21 @@ async fn a_gbk_page_is_decoded_before_extraction() {
     let db = Db::open(dir.path()).unwrap();
     crawl_once(&seeds_for(&site, ""), &db).await;
     assert!(db.account(Kind::Alipay, "+8615912340006").unwrap().unwrap().otc);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_pages_wait_for_their_revisit_interval_but_their_links_are_followed() {
+    let hits = Hits::default();
+    let site = tree_site(12, hits.clone()).start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path()).unwrap();
+    let seeds = seeds_for(&site, "min_revisit = \"1h\"");
+    let first = crawl_once(&seeds, &db).await;
+    assert_eq!(first.sites[0].pages, 13);
+    let fetched = hits.total();
+    // The next crawl comes at once (interval 0s), but no page is due for a revisit yet: none is
+    // fetched again, and the crawl still walks the whole tree from the stored bodies.
+    let second = crawl_once(&seeds, &db).await;
+    assert_eq!(hits.total(), fetched, "an unchanged page was fetched before its revisit time");
+    assert_eq!(second.sites[0].pages, 13);
 }
