@@ -2,8 +2,8 @@
 //!
 //! Records people read (sites, URL records, accounts, sightings, changes) are JSON after the
 //! version byte: self-describing, and tolerant of new optional fields. The hot frontier values
-//! (queue entries, dedup epochs, counters) use a fixed compact layout, because there are
-//! millions of them. Bodies are lz4 blocks with the raw size prepended. A value whose version
+//! (queue entries, dedup buckets, counters) use a fixed compact layout, because they hold
+//! millions of URLs. Bodies are lz4 blocks with the raw size prepended. A value whose version
 //! byte is unknown is reported as `Error::Decode`, never guessed at; a future `migrate.rs`
 //! upgrades old versions in place.
 
@@ -31,40 +31,84 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
     serde_json::from_slice(body).map_err(|error| decode_error(tree, key, error.to_string()))
 }
 
-/// A queue entry: epoch (u32 BE), depth (u16 BE), then the URL.
-pub(crate) fn encode_queued(epoch: u32, depth: u16, url: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(7 + url.len());
+/// One URL inside a queue entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct QueueItem {
+    /// Position in the entry's original batch: the low bits of `Queued::seq`.
+    pub(crate) idx: u16,
+    pub(crate) epoch: u32,
+    pub(crate) depth: u16,
+    pub(crate) url: String,
+}
+
+/// A queue entry: its items in `idx` order, each as idx (u16 BE), epoch (u32 BE), depth
+/// (u16 BE), URL length (u32 BE), URL.
+pub(crate) fn encode_batch(items: &[QueueItem]) -> Vec<u8> {
+    let size: usize = items.iter().map(|item| 12 + item.url.len()).sum();
+    let mut out = Vec::with_capacity(1 + size);
     out.push(V1);
-    out.extend_from_slice(&epoch.to_be_bytes());
-    out.extend_from_slice(&depth.to_be_bytes());
-    out.extend_from_slice(url.as_bytes());
+    for item in items {
+        out.extend_from_slice(&item.idx.to_be_bytes());
+        out.extend_from_slice(&item.epoch.to_be_bytes());
+        out.extend_from_slice(&item.depth.to_be_bytes());
+        out.extend_from_slice(&(item.url.len() as u32).to_be_bytes());
+        out.extend_from_slice(item.url.as_bytes());
+    }
     out
 }
 
-/// The (epoch, depth, URL) of a queue entry.
-pub(crate) fn decode_queued(key: &[u8], bytes: &[u8]) -> Result<(u32, u16, String), Error> {
-    let body = payload("queue", key, bytes)?;
-    let bad = || decode_error("queue", key, "entry shorter than 6 bytes".to_string());
-    let epoch = u32::from_be_bytes(body.get(..4).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
-    let depth = u16::from_be_bytes(body.get(4..6).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
-    let url = std::str::from_utf8(&body[6..])
-        .map_err(|error| decode_error("queue", key, error.to_string()))?;
-    Ok((epoch, depth, url.to_string()))
+/// The items of a queue entry.
+pub(crate) fn decode_batch(key: &[u8], bytes: &[u8]) -> Result<Vec<QueueItem>, Error> {
+    let mut rest = payload("queue", key, bytes)?;
+    let mut items = Vec::new();
+    while !rest.is_empty() {
+        let truncated = || decode_error("queue", key, "truncated entry".to_string());
+        let (head, tail) = rest.split_at_checked(12).ok_or_else(truncated)?;
+        let [i0, i1, e0, e1, e2, e3, d0, d1, l0, l1, l2, l3] =
+            head.try_into().map_err(|_| truncated())?;
+        let len = u32::from_be_bytes([l0, l1, l2, l3]) as usize;
+        let (url, tail) = tail.split_at_checked(len).ok_or_else(truncated)?;
+        let url = std::str::from_utf8(url)
+            .map_err(|error| decode_error("queue", key, error.to_string()))?;
+        items.push(QueueItem {
+            idx: u16::from_be_bytes([i0, i1]),
+            epoch: u32::from_be_bytes([e0, e1, e2, e3]),
+            depth: u16::from_be_bytes([d0, d1]),
+            url: url.to_string(),
+        });
+        rest = tail;
+    }
+    Ok(items)
 }
 
-/// A dedup entry: the last epoch in which the URL was queued or fetched (u32 BE).
-pub(crate) fn encode_epoch(epoch: u32) -> [u8; 5] {
-    let [a, b, c, d] = epoch.to_be_bytes();
-    [V1, a, b, c, d]
+/// A dedup bucket: (fingerprint u64 BE, last epoch u32 BE) pairs sorted by fingerprint.
+pub(crate) fn encode_bucket(entries: &[(u64, u32)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + 12 * entries.len());
+    out.push(V1);
+    for (fingerprint, epoch) in entries {
+        out.extend_from_slice(&fingerprint.to_be_bytes());
+        out.extend_from_slice(&epoch.to_be_bytes());
+    }
+    out
 }
 
-/// The epoch of a dedup entry.
-pub(crate) fn decode_epoch(key: &[u8], bytes: &[u8]) -> Result<u32, Error> {
+/// The (fingerprint, epoch) pairs of a dedup bucket.
+pub(crate) fn decode_bucket(key: &[u8], bytes: &[u8]) -> Result<Vec<(u64, u32)>, Error> {
     let body = payload("seen", key, bytes)?;
-    let array: [u8; 4] = body
-        .try_into()
-        .map_err(|_| decode_error("seen", key, format!("{} bytes, not 4", body.len())))?;
-    Ok(u32::from_be_bytes(array))
+    if body.len() % 12 != 0 {
+        return Err(decode_error(
+            "seen",
+            key,
+            format!("{} bytes, not a multiple of 12", body.len()),
+        ));
+    }
+    let pairs = body.chunks_exact(12).map(|chunk| {
+        let (fingerprint, epoch) = chunk.split_at(8);
+        let fingerprint = u64::from_be_bytes(fingerprint.try_into().unwrap_or_default());
+        let epoch = u32::from_be_bytes(epoch.try_into().unwrap_or_default());
+        (fingerprint, epoch)
+    });
+    Ok(pairs.collect())
 }
 
 /// A counter (u64 BE).

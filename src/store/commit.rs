@@ -6,7 +6,7 @@
 //! new one. Accounts are maintained incrementally from their sightings. Bodies are stored once
 //! per blake3 hash and never deleted (no garbage collection yet).
 
-use super::frontier::{TxResult, add_count, mark_seen, remove_entry};
+use super::frontier::{TxResult, add_count, mark_seen, take};
 use super::{
     Account, ChangeRecord, Db, Error, FindingRecord, PageChange, PageCommit, Sighting, UrlRecord,
     abort, codec, keys, tx_error,
@@ -70,7 +70,7 @@ impl Db {
         ];
         trees
             .transaction(|tx| {
-                remove_entry(&tx[QUEUE], &tx[META], queued)?;
+                take(&tx[QUEUE], &tx[META], queued)?;
                 mark_seen(&tx[SEEN], &queued.site, &queued.url, queued.epoch)?;
                 mark_seen(&tx[SEEN], &queued.site, &commit.final_url, queued.epoch)?;
                 let hash = body.as_ref().map(|(hash, encoded)| (hash.as_str(), encoded));

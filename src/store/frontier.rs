@@ -2,10 +2,12 @@
 //!
 //! Nothing about the frontier is held in memory: the queue, the dedup index and the per-site
 //! length counters all live in sled (`queue`, `seen`, `meta`), so millions of URLs cost disk,
-//! not RAM. Each mutating call is one transaction over those trees. `due` reads without
-//! removing: an entry leaves the queue when its fetch is committed (`commit_page`), is
-//! requeued, or is dropped with `remove_queued`.
+//! not RAM. Both the queue and the dedup index pack many URLs per sled entry (why and how:
+//! `keys.rs`). Each mutating call is one transaction over those trees. `due` reads without
+//! removing: a URL leaves the queue when its fetch is committed (`commit_page`), is requeued,
+//! or is dropped with `remove_queued`.
 
+use super::codec::QueueItem;
 use super::{Db, Error, Queued, abort, codec, keys, storage, tx_error};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
@@ -27,7 +29,8 @@ impl Db {
     }
 
     /// Queues a page's links with the semantics of [`Db::enqueue`], in one transaction;
-    /// returns how many were queued (duplicates within `items` count once).
+    /// returns how many were queued (duplicates within `items` count once). Prefer it to
+    /// `enqueue` in a loop: links queued together are stored together.
     pub fn enqueue_many(
         &self,
         site: &str,
@@ -57,20 +60,23 @@ impl Db {
         keys::check("site", site)?;
         let prefix = keys::queue_prefix(site);
         let mut out = Vec::new();
-        for item in self.inner.queue.scan_prefix(&prefix) {
+        for entry in self.inner.queue.scan_prefix(&prefix) {
             if out.len() >= limit {
                 break;
             }
-            let (key, value) = item.map_err(storage("scan queue"))?;
-            let (due_ms, seq) = parse_key(&key, prefix.len())?;
+            let (key, value) = entry.map_err(storage("scan queue"))?;
+            let (due_ms, batch) = parse_key(&key, prefix.len())?;
             if due_ms > now_ms {
                 break;
             }
-            if skip.contains(&seq) {
-                continue;
+            for item in codec::decode_batch(&key, &value)? {
+                let seq = keys::seq(batch, item.idx);
+                if out.len() >= limit || skip.contains(&seq) {
+                    continue;
+                }
+                let QueueItem { epoch, depth, url, .. } = item;
+                out.push(Queued { site: site.to_string(), epoch, url, depth, due_ms, seq });
             }
-            let (epoch, depth, url) = codec::decode_queued(&key, &value)?;
-            out.push(Queued { site: site.to_string(), epoch, url, depth, due_ms, seq });
         }
         Ok(out)
     }
@@ -79,13 +85,13 @@ impl Db {
     pub fn next_due(&self, site: &str) -> Result<Option<u64>, Error> {
         keys::check("site", site)?;
         let prefix = keys::queue_prefix(site);
-        let Some(item) = self.inner.queue.scan_prefix(&prefix).next() else { return Ok(None) };
-        let (key, _) = item.map_err(storage("scan queue"))?;
+        let Some(entry) = self.inner.queue.scan_prefix(&prefix).next() else { return Ok(None) };
+        let (key, _) = entry.map_err(storage("scan queue"))?;
         let (due_ms, _) = parse_key(&key, prefix.len())?;
         Ok(Some(due_ms))
     }
 
-    /// How many entries `site` has queued; O(1), from a counter kept with the queue.
+    /// How many URLs `site` has queued; O(1), from a counter kept with the queue.
     pub fn queue_len(&self, site: &str) -> Result<u64, Error> {
         let key = keys::qlen(site);
         let value = self.inner.meta.get(&key).map_err(storage("read queue length"))?;
@@ -96,19 +102,12 @@ impl Db {
     /// it again if it was no longer queued.
     pub fn requeue(&self, entry: &Queued, due_ms: u64) -> Result<(), Error> {
         keys::check("site", &entry.site)?;
-        let old_key = keys::queue(&entry.site, entry.due_ms, entry.seq);
-        let new_key = keys::queue(&entry.site, due_ms, entry.seq);
-        let value = codec::encode_queued(entry.epoch, entry.depth, &entry.url);
         let trees = [&self.inner.queue, &self.inner.meta];
         trees
             .transaction(|tx| {
                 let (queue, meta) = (&tx[0], &tx[1]);
-                let existed = queue.remove(old_key.as_slice())?.is_some();
-                queue.insert(new_key.as_slice(), value.as_slice())?;
-                if !existed {
-                    add_count(meta, &keys::qlen(&entry.site), 1)?;
-                }
-                Ok(())
+                take(queue, meta, entry)?;
+                put(queue, meta, entry, due_ms)
             })
             .map_err(tx_error("requeue"))
     }
@@ -125,7 +124,7 @@ impl Db {
                 let (queue, meta) = (&tx[0], &tx[1]);
                 let mut removed = 0;
                 for entry in entries {
-                    removed += remove_entry(queue, meta, entry)? as usize;
+                    removed += usize::from(take(queue, meta, entry)?);
                 }
                 Ok(removed)
             })
@@ -147,20 +146,29 @@ impl Db {
         trees
             .transaction(|tx| {
                 let (seen, queue, meta) = (&tx[0], &tx[1], &tx[2]);
-                let mut queued = 0;
+                let mut fresh = Vec::new();
                 for &(url, depth) in items {
-                    if !mark_seen(seen, site, url, epoch)? {
-                        continue;
+                    if mark_seen(seen, site, url, epoch)? {
+                        fresh.push((url, depth));
                     }
-                    let seq = queue.generate_id()?;
-                    let value = codec::encode_queued(epoch, depth, url);
-                    queue.insert(keys::queue(site, due_ms, seq), value)?;
-                    queued += 1;
                 }
-                if queued > 0 {
-                    add_count(meta, &keys::qlen(site), queued as i64)?;
+                for chunk in fresh.chunks(keys::BATCH_MAX) {
+                    let batch = queue.generate_id()?;
+                    let items: Vec<QueueItem> = (0..)
+                        .zip(chunk)
+                        .map(|(idx, &(url, depth))| QueueItem {
+                            idx,
+                            epoch,
+                            depth,
+                            url: url.to_string(),
+                        })
+                        .collect();
+                    queue.insert(keys::queue(site, due_ms, batch), codec::encode_batch(&items))?;
                 }
-                Ok(queued)
+                if !fresh.is_empty() {
+                    add_count(meta, &keys::qlen(site), fresh.len() as i64)?;
+                }
+                Ok(fresh.len())
             })
             .map_err(tx_error("enqueue"))
     }
@@ -176,29 +184,66 @@ pub(super) fn mark_seen(
     url: &str,
     epoch: u32,
 ) -> TxResult<bool> {
-    let key = keys::seen(site, url);
-    if let Some(value) = seen.get(key)? {
-        let last = codec::decode_epoch(&key, &value).map_err(abort)?;
-        if last >= epoch {
-            return Ok(false);
-        }
+    let (key, fingerprint) = keys::seen(site, url);
+    let mut bucket = match seen.get(key)? {
+        Some(bytes) => codec::decode_bucket(&key, &bytes).map_err(abort)?,
+        None => Vec::new(),
+    };
+    match bucket.binary_search_by_key(&fingerprint, |&(fingerprint, _)| fingerprint) {
+        Ok(at) if bucket[at].1 >= epoch => return Ok(false),
+        Ok(at) => bucket[at].1 = epoch,
+        Err(at) => bucket.insert(at, (fingerprint, epoch)),
     }
-    seen.insert(&key, &codec::encode_epoch(epoch))?;
+    seen.insert(key.as_slice(), codec::encode_bucket(&bucket))?;
     Ok(true)
 }
 
-/// Removes a queue entry and decrements its site's counter; false if it was not queued.
-pub(super) fn remove_entry(
+/// Removes `entry` from the queue and decrements its site's counter; false if it was not
+/// queued.
+pub(super) fn take(
     queue: &TransactionalTree,
     meta: &TransactionalTree,
     entry: &Queued,
 ) -> TxResult<bool> {
-    let key = keys::queue(&entry.site, entry.due_ms, entry.seq);
-    if queue.remove(key)?.is_none() {
-        return Ok(false);
+    let (batch, idx) = keys::split_seq(entry.seq);
+    let key = keys::queue(&entry.site, entry.due_ms, batch);
+    let Some(bytes) = queue.get(&key)? else { return Ok(false) };
+    let mut items = codec::decode_batch(&key, &bytes).map_err(abort)?;
+    let Some(at) = items.iter().position(|item| item.idx == idx) else { return Ok(false) };
+    items.remove(at);
+    if items.is_empty() {
+        queue.remove(key)?;
+    } else {
+        queue.insert(key, codec::encode_batch(&items))?;
     }
     add_count(meta, &keys::qlen(&entry.site), -1)?;
     Ok(true)
+}
+
+/// Queues `entry` at `due_ms` under its own `seq`: it joins the entry of its batch at that
+/// due time, if another URL of its batch was moved there before.
+fn put(
+    queue: &TransactionalTree,
+    meta: &TransactionalTree,
+    entry: &Queued,
+    due_ms: u64,
+) -> TxResult<()> {
+    let (batch, idx) = keys::split_seq(entry.seq);
+    let key = keys::queue(&entry.site, due_ms, batch);
+    let mut items = match queue.get(&key)? {
+        Some(bytes) => codec::decode_batch(&key, &bytes).map_err(abort)?,
+        None => Vec::new(),
+    };
+    let item = QueueItem { idx, epoch: entry.epoch, depth: entry.depth, url: entry.url.clone() };
+    match items.binary_search_by_key(&idx, |item| item.idx) {
+        Ok(at) => items[at] = item,
+        Err(at) => {
+            items.insert(at, item);
+            add_count(meta, &keys::qlen(&entry.site), 1)?;
+        }
+    }
+    queue.insert(key, codec::encode_batch(&items))?;
+    Ok(())
 }
 
 /// Adds `delta` to the counter at `key` (saturating at zero); returns the new value.
@@ -206,7 +251,7 @@ pub(super) fn add_count(meta: &TransactionalTree, key: &[u8], delta: i64) -> TxR
     let old = meta.get(key)?;
     let old = codec::decode_count(key, old.as_deref()).map_err(abort)?;
     let new = old.saturating_add_signed(delta);
-    meta.insert(key, &codec::encode_count(new))?;
+    meta.insert(key, codec::encode_count(new).as_slice())?;
     Ok(new)
 }
 
@@ -214,6 +259,6 @@ fn parse_key(key: &[u8], prefix_len: usize) -> Result<(u64, u64), Error> {
     keys::parse_queue(key, prefix_len).ok_or_else(|| Error::Decode {
         tree: "queue",
         key: String::from_utf8_lossy(key).escape_debug().to_string(),
-        reason: "key is not site, due, seq".to_string(),
+        reason: "key is not site, due, batch".to_string(),
     })
 }

@@ -9,8 +9,8 @@
 //! | tree        | key                                                   | value (see `codec.rs`)            |
 //! | ----------- | ----------------------------------------------------- | --------------------------------- |
 //! | `sites`     | site name                                             | `SiteState` (JSON)                |
-//! | `queue`     | site `00` due_ms:u64 seq:u64                          | epoch, depth, URL (compact)       |
-//! | `seen`      | blake3(site `00` URL)\[..16\]                         | last epoch queued (compact)       |
+//! | `queue`     | site `00` due_ms:u64 batch:u64                        | up to 32 URLs (compact)           |
+//! | `seen`      | 18-bit bucket of blake3(site `00` URL), 3 bytes       | fingerprint → last epoch (compact) |
 //! | `urls`      | URL                                                   | `UrlRecord` (JSON)                |
 //! | `idents`    | URL                                                   | (kind, value) set of the last body |
 //! | `changes`   | URL `00` at_ms:u64 commit:u64 idx:u32                 | `ChangeRecord` (JSON)             |
@@ -19,12 +19,20 @@
 //! | `sightings` | kind code:u8, value `00` site `00` URL-or-permalink   | `Sighting` (JSON)                 |
 //! | `meta`      | `qlen` `00` site / `pages` / `accounts` `00` code:u8  | counter (compact u64)             |
 //!
-//! Why the dedup index (`seen`) is keyed by a 16-byte hash and not by the URL: it holds one
-//! entry per URL ever discovered (millions), so a fixed 16-byte key keeps it near 21 bytes per
-//! URL whatever the URL's length, which keeps more of it in sled's cache. A collision needs
-//! about 2^64 URLs to become likely. The queue still stores the full URL in its value, and
-//! `urls` (one entry per *fetched* URL, far fewer) is keyed by the URL itself so it stays
-//! readable and scannable.
+//! Why the frontier packs URLs: sled keeps a few hundred bytes of bookkeeping in memory for
+//! every tree page (a page holds at most 16 entries), paged out or not, so one entry per URL
+//! would make RSS grow by about 50 bytes per queued URL whatever the cache size. Instead:
+//! - the queue stores the links of one `enqueue_many` call together, up to [`BATCH_MAX`] per
+//!   entry, keyed by (site, due time, batch id); a URL's `Queued::seq` is
+//!   `batch << 16 | idx`, its position in the batch, which stays put when others leave;
+//! - the dedup index (`seen`) hashes (site, URL) with blake3 into one of 2^18 buckets (the
+//!   first 18 bits) and keeps, sorted in the bucket's value, a 64-bit fingerprint (the next
+//!   8 bytes) and the last epoch, 12 bytes per URL. At 5 million URLs a bucket holds about 19
+//!   (230 bytes); a false duplicate needs two URLs of a site with equal 82-bit hashes, which
+//!   becomes likely only around 2^41 URLs.
+//!
+//! `urls` (one entry per *fetched* URL) is keyed by the URL itself so it stays readable and
+//! scannable.
 
 use super::Error;
 use crate::extract::Kind;
@@ -65,32 +73,48 @@ pub(crate) fn queue_prefix(site: &str) -> Vec<u8> {
     key
 }
 
+/// The most URLs one queue entry holds: large enough to pack a page's links into a few
+/// entries, small enough that removing one URL (a rewrite of its entry) stays cheap.
+pub(crate) const BATCH_MAX: usize = 32;
+
 /// `queue`: one entry.
-pub(crate) fn queue(site: &str, due_ms: u64, seq: u64) -> Vec<u8> {
+pub(crate) fn queue(site: &str, due_ms: u64, batch: u64) -> Vec<u8> {
     let mut key = queue_prefix(site);
     key.extend_from_slice(&due_ms.to_be_bytes());
-    key.extend_from_slice(&seq.to_be_bytes());
+    key.extend_from_slice(&batch.to_be_bytes());
     key
 }
 
-/// `queue`: the (due_ms, seq) of a key that starts with `queue_prefix(site)` of `prefix_len`.
+/// `queue`: the (due_ms, batch) of a key that starts with `queue_prefix(site)` of `prefix_len`.
 pub(crate) fn parse_queue(key: &[u8], prefix_len: usize) -> Option<(u64, u64)> {
     let rest = key.get(prefix_len..)?;
     let due: [u8; 8] = rest.get(..8)?.try_into().ok()?;
-    let seq: [u8; 8] = rest.get(8..16)?.try_into().ok()?;
-    (rest.len() == 16).then(|| (u64::from_be_bytes(due), u64::from_be_bytes(seq)))
+    let batch: [u8; 8] = rest.get(8..16)?.try_into().ok()?;
+    (rest.len() == 16).then(|| (u64::from_be_bytes(due), u64::from_be_bytes(batch)))
 }
 
-/// `seen`: the dedup entry of `url` within `site`.
-pub(crate) fn seen(site: &str, url: &str) -> [u8; 16] {
+/// The `Queued::seq` of item `idx` of batch `batch`.
+pub(crate) fn seq(batch: u64, idx: u16) -> u64 {
+    batch << 16 | u64::from(idx)
+}
+
+/// The (batch, idx) of a `Queued::seq`.
+pub(crate) fn split_seq(seq: u64) -> (u64, u16) {
+    (seq >> 16, seq as u16)
+}
+
+/// `seen`: the bucket key and the fingerprint of `url` within `site`.
+pub(crate) fn seen(site: &str, url: &str) -> ([u8; 3], u64) {
     let mut hasher = blake3::Hasher::new();
     hasher.update(site.as_bytes());
     hasher.update(&[SEP]);
     hasher.update(url.as_bytes());
     let hash = hasher.finalize();
-    let mut key = [0; 16];
-    key.copy_from_slice(&hash.as_bytes()[..16]);
-    key
+    let bytes = hash.as_bytes();
+    let bucket = [bytes[0], bytes[1], bytes[2] & 0b1100_0000];
+    let mut fingerprint = [0; 8];
+    fingerprint.copy_from_slice(&bytes[3..11]);
+    (bucket, u64::from_be_bytes(fingerprint))
 }
 
 /// `urls` and `idents`: the URL itself.

@@ -75,8 +75,9 @@ pub struct Queued {
     pub depth: u16,
     /// When the URL may be fetched, in ms since the Unix epoch.
     pub due_ms: u64,
-    /// Unique among queue entries and kept across `requeue`: the key callers use to track
-    /// entries in flight (see [`Db::due_skipping`]).
+    /// Unique among queued URLs and kept across `requeue`: the key callers use to track
+    /// entries in flight (see [`Db::due_skipping`]). Opaque: it encodes where the URL is
+    /// stored (see `keys.rs`).
     pub seq: u64,
 }
 

@@ -137,6 +137,70 @@ fn due_yields_earliest_first_up_to_the_limit_and_not_future_entries() {
 }
 
 #[test]
+fn links_queued_together_keep_their_order_and_seq_when_others_leave() {
+    let (_dir, db) = open();
+    // More links than one stored batch holds.
+    let links: Vec<(String, u16)> = (0..70).map(|i| (format!("https://e.com/{i}"), 1)).collect();
+    assert_eq!(db.enqueue_many(SITE, 1, &links, 0).unwrap(), 70);
+    let all = db.due(SITE, 0, 100).unwrap();
+    assert_eq!(urls(&all), links.iter().map(|(url, _)| url.as_str()).collect::<Vec<_>>());
+    assert_eq!(all.iter().map(|q| q.seq).collect::<HashSet<_>>().len(), 70);
+
+    let (gone, kept): (Vec<_>, Vec<_>) = all.iter().cloned().partition(|q| q.url.ends_with('0'));
+    assert_eq!(db.remove_queued(&gone).unwrap(), gone.len());
+    assert_eq!(db.remove_queued(&gone).unwrap(), 0);
+    assert_eq!(db.due(SITE, 0, 100).unwrap(), kept);
+    assert_eq!(db.queue_len(SITE).unwrap(), kept.len() as u64);
+}
+
+#[test]
+fn requeued_urls_of_one_batch_move_together_and_stay_distinct() {
+    let (_dir, db) = open();
+    let links: Vec<(String, u16)> =
+        ["a", "b", "c"].iter().map(|p| (format!("https://e.com/{p}"), 0)).collect();
+    db.enqueue_many(SITE, 1, &links, 0).unwrap();
+    let all = db.due(SITE, 0, 10).unwrap();
+    db.requeue(&all[1], 500).unwrap();
+    db.requeue(&all[0], 500).unwrap();
+    // Requeueing to the same due time again changes nothing.
+    db.requeue(&all[2], 0).unwrap();
+    assert_eq!(db.queue_len(SITE).unwrap(), 3);
+    let moved = db.due(SITE, 1_000, 10).unwrap();
+    assert_eq!(urls(&moved), ["https://e.com/c", "https://e.com/a", "https://e.com/b"]);
+    assert_eq!(
+        moved.iter().map(|q| q.seq).collect::<Vec<_>>(),
+        [all[2].seq, all[0].seq, all[1].seq]
+    );
+    assert_eq!(moved[1].due_ms, 500);
+    let commit = PageCommit {
+        queued: moved[1].clone(),
+        record: UrlRecord::default(),
+        body: None,
+        findings: Vec::new(),
+        fetched_ms: 600,
+        final_url: moved[1].url.clone(),
+    };
+    db.commit_page(commit).unwrap();
+    assert_eq!(urls(&db.due(SITE, 1_000, 10).unwrap()), ["https://e.com/c", "https://e.com/b"]);
+    assert_eq!(db.queue_len(SITE).unwrap(), 2);
+}
+
+#[test]
+fn dedup_holds_across_thousands_of_urls() {
+    let (_dir, db) = open();
+    let links: Vec<(String, u16)> =
+        (0..5_000).map(|i| (format!("https://e.com/p/{i}"), 2)).collect();
+    for chunk in links.chunks(100) {
+        assert_eq!(db.enqueue_many(SITE, 1, chunk, 0).unwrap(), chunk.len());
+    }
+    for chunk in links.chunks(100) {
+        assert_eq!(db.enqueue_many(SITE, 1, chunk, 0).unwrap(), 0);
+    }
+    assert_eq!(db.enqueue_many(SITE, 2, &links, 0).unwrap(), 5_000);
+    assert_eq!(db.queue_len(SITE).unwrap(), 10_000);
+}
+
+#[test]
 fn requeue_moves_an_entry_to_its_new_due_time() {
     let (_dir, db) = open();
     db.enqueue(SITE, 1, "https://e.com/a", 0, 100).unwrap();
