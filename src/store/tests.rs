@@ -627,3 +627,18 @@ fn a_commit_that_fails_midway_leaves_nothing_behind() {
     assert!(db.changes("https://e.com/a").unwrap().is_empty());
     assert_eq!(db.counts().unwrap().pages, 0);
 }
+
+#[test]
+fn touching_an_unchanged_page_moves_last_seen_on() {
+    let (_dir, db) = open();
+    let url = "https://e.com/a";
+    let findings = vec![finding(Kind::Qq, "777", 0.5, true), finding(Kind::Btc, "1B", 0.5, false)];
+    crawl(&db, SITE, url, Some("v1"), findings, 100);
+    assert_eq!(db.touch_unchanged(SITE, url, 300).unwrap(), 2);
+    assert_eq!(db.touch_unchanged(SITE, url, 200).unwrap(), 0);
+    let sighting = &db.sightings(Kind::Qq, "777").unwrap()[0];
+    assert_eq!((sighting.first_seen_ms, sighting.last_seen_ms), (100, 300));
+    let account = db.account(Kind::Qq, "777").unwrap().unwrap();
+    assert_eq!((account.last_seen_ms, account.sightings), (300, 1));
+    assert_eq!(db.touch_unchanged(SITE, "https://e.com/never", 300).unwrap(), 0);
+}
