@@ -1,2 +1,235 @@
-//! Benchmarks of extract.
-fn main() {}
+//! Throughput of the extraction path, in bytes of input per second on one core.
+//!
+//! Groups:
+//! - `html_full`: `charset::decode` → `Document::parse` → `extract::findings`, per page;
+//! - `parse_only`: `Document::parse` of the already decoded pages;
+//! - `text_only`: `extract::findings` on `Document::plain` of each page's visible text.
+//!
+//! Each group runs over two batches: `gen_pages` (up to 50 pages from
+//! `../shared/bench/gen_site.py`) and `corpus` (the HTML documents of `../shared/corpus/dev`).
+//! One iteration processes every document of the batch once, each as its own document.
+//!
+//! Pages come from `$OTCWATCH_BENCH_PAGES` (a directory of `.html` files, searched
+//! recursively) when it is set; otherwise the bench runs `python3 gen_site.py TMPDIR 200` itself
+//! and deletes the pages afterwards. Without `../shared` or `python3` it says so on stderr and
+//! benchmarks what it has.
+//!
+//! Run with `cargo bench --bench extract`; results are in `bench/RESULTS.md`.
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
+use otcwatch::extract::{self, Warninglist};
+use otcwatch::fetch::charset;
+use otcwatch::parse::Document;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// Pages of the generated site used per iteration: enough to mix pages with and without
+/// planted identifiers, few enough to keep an iteration short.
+const GEN_PAGES: usize = 50;
+/// Pages generated when `$OTCWATCH_BENCH_PAGES` is not set.
+const GEN_SITE_N: &str = "200";
+
+/// One set of documents processed together in an iteration.
+struct Batch {
+    name: &'static str,
+    /// The raw bytes of each document, as fetched.
+    raw: Vec<Vec<u8>>,
+    /// Each document decoded.
+    decoded: Vec<String>,
+    /// The visible text of each document.
+    visible: Vec<String>,
+}
+
+impl Batch {
+    fn new(name: &'static str, raw: Vec<Vec<u8>>) -> Batch {
+        let decoded: Vec<String> = raw.iter().map(|b| charset::decode(b, None).text).collect();
+        let visible = decoded.iter().map(|d| Document::parse(d).text).collect();
+        Batch { name, raw, decoded, visible }
+    }
+
+    fn raw_bytes(&self) -> u64 {
+        self.raw.iter().map(|d| d.len() as u64).sum()
+    }
+
+    fn decoded_bytes(&self) -> u64 {
+        self.decoded.iter().map(|d| d.len() as u64).sum()
+    }
+
+    fn visible_bytes(&self) -> u64 {
+        self.visible.iter().map(|d| d.len() as u64).sum()
+    }
+}
+
+fn shared_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
+
+/// Every `.html` file under `dir`, sorted by path so runs see the same pages.
+fn html_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "html") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn read_all(paths: &[PathBuf]) -> Vec<Vec<u8>> {
+    paths.iter().filter_map(|path| std::fs::read(path).ok()).collect()
+}
+
+/// `n` of `paths`, spread evenly over the list.
+fn spread(paths: &[PathBuf], n: usize) -> Vec<PathBuf> {
+    if paths.len() <= n {
+        return paths.to_vec();
+    }
+    (0..n).map(|i| paths[i * paths.len() / n].clone()).collect()
+}
+
+/// The generated pages: from `$OTCWATCH_BENCH_PAGES`, else generated into a temporary
+/// directory. Empty, with a note on stderr, when neither works.
+fn generated_pages() -> Vec<Vec<u8>> {
+    if let Some(dir) = std::env::var_os("OTCWATCH_BENCH_PAGES") {
+        let files = html_files(Path::new(&dir));
+        if files.is_empty() {
+            eprintln!(
+                "note: OTCWATCH_BENCH_PAGES={} has no .html files",
+                Path::new(&dir).display()
+            );
+        }
+        return read_all(&spread(&files, GEN_PAGES));
+    }
+    let script = shared_dir().join("bench/gen_site.py");
+    if !script.is_file() {
+        eprintln!("note: {} is missing; skipping the generated pages", script.display());
+        return Vec::new();
+    }
+    let tmp = match tempfile::tempdir() {
+        Ok(tmp) => tmp,
+        Err(e) => {
+            eprintln!("note: no temporary directory ({e}); skipping the generated pages");
+            return Vec::new();
+        }
+    };
+    let site = tmp.path().join("site");
+    let status = Command::new("python3").arg(&script).arg(&site).arg(GEN_SITE_N).output();
+    match status {
+        Ok(output) if output.status.success() => read_all(&spread(&html_files(&site), GEN_PAGES)),
+        Ok(output) => {
+            eprintln!(
+                "note: {} failed ({}): {}; skipping the generated pages",
+                script.display(),
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+            Vec::new()
+        }
+        Err(e) => {
+            eprintln!("note: cannot run python3 ({e}); skipping the generated pages");
+            Vec::new()
+        }
+    }
+}
+
+fn corpus_docs() -> Vec<Vec<u8>> {
+    let dir = shared_dir().join("corpus/dev");
+    let files = html_files(&dir);
+    if files.is_empty() {
+        eprintln!("note: no HTML documents in {}; skipping the corpus", dir.display());
+    }
+    read_all(&files)
+}
+
+fn batches() -> Vec<Batch> {
+    let mut out = Vec::new();
+    for (name, raw) in [("gen_pages", generated_pages()), ("corpus", corpus_docs())] {
+        if raw.is_empty() {
+            continue;
+        }
+        let batch = Batch::new(name, raw);
+        eprintln!(
+            "batch {}: {} documents, {} bytes of HTML, {} bytes of visible text",
+            batch.name,
+            batch.raw.len(),
+            batch.raw_bytes(),
+            batch.visible_bytes()
+        );
+        out.push(batch);
+    }
+    if out.is_empty() {
+        eprintln!("note: no input documents at all; nothing to benchmark");
+    }
+    out
+}
+
+/// Short runs: six benchmarks finish in about a minute on two cores.
+fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(5));
+    group.sample_size(20);
+}
+
+fn extract_benches(c: &mut Criterion) {
+    let batches = batches();
+    let warninglist = Warninglist::embedded();
+
+    let mut group = c.benchmark_group("html_full");
+    configure(&mut group);
+    for batch in &batches {
+        group.throughput(Throughput::BytesDecimal(batch.raw_bytes()));
+        group.bench_function(batch.name, |b| {
+            b.iter(|| {
+                for raw in &batch.raw {
+                    let decoded = charset::decode(black_box(raw), None);
+                    let doc = Document::parse(&decoded.text);
+                    black_box(extract::findings(&doc, &warninglist));
+                }
+            });
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("parse_only");
+    configure(&mut group);
+    for batch in &batches {
+        group.throughput(Throughput::BytesDecimal(batch.decoded_bytes()));
+        group.bench_function(batch.name, |b| {
+            b.iter(|| {
+                for decoded in &batch.decoded {
+                    black_box(Document::parse(black_box(decoded)));
+                }
+            });
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("text_only");
+    configure(&mut group);
+    for batch in &batches {
+        let docs: Vec<Document> = batch.visible.iter().map(|t| Document::plain(t)).collect();
+        group.throughput(Throughput::BytesDecimal(batch.visible_bytes()));
+        group.bench_function(batch.name, |b| {
+            b.iter(|| {
+                for doc in &docs {
+                    black_box(extract::findings(black_box(doc), &warninglist));
+                }
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, extract_benches);
+criterion_main!(benches);
