@@ -22,7 +22,7 @@
 //! Why the frontier packs URLs: sled keeps a few hundred bytes of bookkeeping in memory for
 //! every tree page (a page holds at most 16 entries), paged out or not, so one entry per URL
 //! would make RSS grow by about 50 bytes per queued URL whatever the cache size. Instead:
-//! - the queue stores the links of one `enqueue_many` call together, up to [`BATCH_MAX`] per
+//! - the queue stores the links of one `enqueue_many` call together, up to `BATCH_MAX` per
 //!   entry, keyed by (site, due time, batch id); a URL's `Queued::seq` is
 //!   `batch << 16 | idx`, its position in the batch, which stays put when others leave;
 //! - the dedup index (`seen`) hashes (site, URL) with blake3 into one of 2^18 buckets (the

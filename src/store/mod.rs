@@ -10,8 +10,8 @@
 //!
 //! All methods block; call them from `spawn_blocking` or a dedicated thread in async code.
 //!
-//! Files: `frontier.rs` (queue and dedup), `commit.rs` (one fetch result), `accounts.rs`
-//! (the queries reviewers and exporters read).
+//! Files: `frontier.rs` (queue and dedup), `commit.rs` (one fetch result), `touch.rs` (an
+//! unchanged re-crawl), `accounts.rs` (the queries reviewers and exporters read).
 
 mod accounts;
 mod codec;
