@@ -84,10 +84,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<Report, Error> {
     /* Setup: the address guard allows exactly the seeds' own private addresses. */
-    if let Some(name) = &options.site {
-        if seeds.site(name).is_none() {
-            return Err(Error::UnknownSite(name.clone()));
-        }
+    if let Some(name) = options.site.as_ref().filter(|name| seeds.site(name).is_none()) {
+        return Err(Error::UnknownSite(name.clone()));
     }
     let mut allowed = Vec::new();
     for site in &seeds.sites {
@@ -246,11 +244,10 @@ impl<'a> Scheduler<'a> {
         };
         // A crawl that was running when the process died resumes where it stopped.
         for site in sched.selected(options) {
-            if let Some(state) = sched.db.site(&site.name)? {
-                if state.crawl_started_ms.is_some() && state.crawl_finished_ms.is_none() {
-                    tracing::info!(site = %site.name, epoch = state.epoch, "resuming an interrupted crawl");
-                    sched.activate(site.clone(), state);
-                }
+            let Some(state) = sched.db.site(&site.name)? else { continue };
+            if state.crawl_started_ms.is_some() && state.crawl_finished_ms.is_none() {
+                tracing::info!(site = %site.name, epoch = state.epoch, "resuming an interrupted crawl");
+                sched.activate(site.clone(), state);
             }
         }
         Ok(sched)
@@ -520,6 +517,10 @@ impl<'a> Scheduler<'a> {
         Ok(())
     }
 
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "the site name is moved into maps on some paths"
+    )]
     fn fetched(&mut self, site: String, entry: Queued, result: Fetched) -> Result<(), Error> {
         if let Some(seqs) = self.in_flight.get_mut(&site) {
             seqs.remove(&entry.seq);

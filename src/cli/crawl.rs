@@ -31,8 +31,8 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: &Args, bars: bool) -> anyhow::Result<ExitCode> {
     let seeds = Seeds::load(&args.seeds).map_err(|e| UsageError(e.to_string()))?;
-    if let Some(name) = &args.site {
-        if seeds.site(name).is_none() {
+    if let Some(name) = args.site.as_ref().filter(|name| seeds.site(name).is_none()) {
+        {
             let names: Vec<&str> = seeds.sites.iter().map(|s| s.name.as_str()).collect();
             return Err(UsageError(format!(
                 "no site named '{name}' in {}; sites: {}",

@@ -266,7 +266,8 @@ mod tests {
         let text = "name [at] qq [dot] com";
         let at = text.find("[at]").unwrap();
         let dot = text.find("[dot]").unwrap();
-        let found = around(text, at..at + 4, &[dot..dot + 5]).unwrap().unwrap();
+        let dots = vec![dot..dot + 5; 1];
+        let found = around(text, at..at + 4, &dots).unwrap().unwrap();
         assert_eq!(found.value, "name@qq.com");
         assert_eq!(&text[found.range], text);
     }

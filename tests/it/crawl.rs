@@ -24,16 +24,16 @@ struct Hits(Arc<Mutex<HashMap<String, usize>>>);
 
 impl Hits {
     fn hit(&self, path: &str) {
-        *self.0.lock().unwrap().entry(path.to_owned()).or_default() += 1;
+        *self.0.lock().expect("hits lock").entry(path.to_owned()).or_default() += 1;
     }
     fn get(&self, path: &str) -> usize {
-        self.0.lock().unwrap().get(path).copied().unwrap_or(0)
+        self.0.lock().expect("hits lock").get(path).copied().unwrap_or(0)
     }
     fn max(&self) -> usize {
-        self.0.lock().unwrap().values().copied().max().unwrap_or(0)
+        self.0.lock().expect("hits lock").values().copied().max().unwrap_or(0)
     }
     fn total(&self) -> usize {
-        self.0.lock().unwrap().values().sum()
+        self.0.lock().expect("hits lock").values().sum()
     }
 }
 
@@ -109,7 +109,7 @@ fn seeds_for(site: &RunningSite, extra: &str) -> Seeds {
         "[defaults]\ndelay = \"0s\"\nconcurrency_per_host = 8\ninterval = \"0s\"\ntimeout = \"5s\"\n{extra}\n\n[[site]]\nname = \"t\"\nurl = \"{}\"\n",
         site.origin()
     );
-    Seeds::parse(&text).unwrap()
+    Seeds::parse(&text).expect("valid test seeds")
 }
 
 async fn crawl_once(seeds: &Seeds, db: &Db) -> crawl::Report {
@@ -280,7 +280,7 @@ struct Changing {
 }
 
 async fn changing_page(State(state): State<Changing>, headers: HeaderMap) -> Response {
-    let body = state.body.lock().unwrap().clone();
+    let body = state.body.lock().expect("body lock").clone();
     let etag = format!("\"{}\"", blake3::hash(body.as_bytes()).to_hex());
     if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         state.conditional_hits.fetch_add(1, Ordering::SeqCst);

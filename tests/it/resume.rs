@@ -107,23 +107,18 @@ async fn kill_9_mid_crawl_loses_nothing_and_resumes() {
     }
 
     // Second run: finishes the crawl without starting over.
-    let status = tokio::task::spawn_blocking(move || {
-        let mut child = crawl(&db_dir).stderr(Stdio::null()).spawn().unwrap();
-        let started = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                return (status, db_dir);
-            }
-            if started.elapsed() > Duration::from_secs(60) {
-                child.kill().unwrap();
-                panic!("the resumed crawl did not finish");
-            }
-            std::thread::sleep(Duration::from_millis(50));
+    let mut child = crawl(&db_dir).stderr(Stdio::null()).spawn().unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
         }
-    })
-    .await
-    .unwrap();
-    let (status, db_dir) = status;
+        if started.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("the resumed crawl did not finish");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert!(status.success());
     let hits = hits.lock().unwrap().clone();
     assert_eq!(hits.len(), PAGES, "every page was fetched");
