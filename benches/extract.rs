@@ -14,17 +14,24 @@
 //! and deletes the pages afterwards. Without `../shared` or `python3` it says so on stderr and
 //! benchmarks what it has.
 //!
+//! Time is the measuring thread's time on a CPU (`/proc/thread-self/schedstat`), not wall time,
+//! so builds and tests running beside the bench on a shared machine do not count against it and
+//! the figures are per core. Set `OTCWATCH_BENCH_CLOCK=wall` for wall time (also the fallback
+//! where that file is missing).
+//!
 //! Run with `cargo bench --bench extract`; results are in `bench/RESULTS.md`.
 
-use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use criterion::{
+    BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use otcwatch::extract::{self, Warninglist};
 use otcwatch::fetch::charset;
 use otcwatch::parse::Document;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Pages of the generated site used per iteration: enough to mix pages with and without
 /// planted identifiers, few enough to keep an iteration short.
@@ -174,14 +181,82 @@ fn batches() -> Vec<Batch> {
     out
 }
 
-/// Short runs: six benchmarks finish in about a minute on two cores.
-fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
+/// What a sample's duration is measured with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Clock {
+    /// Time the measuring thread spent on a CPU.
+    ThreadCpu,
+    Wall,
+}
+
+impl Clock {
+    fn from_env() -> Clock {
+        let wall = std::env::var("OTCWATCH_BENCH_CLOCK").is_ok_and(|v| v == "wall");
+        if wall || thread_cpu_ns().is_none() {
+            eprintln!("clock: wall time");
+            Clock::Wall
+        } else {
+            eprintln!("clock: CPU time of the measuring thread");
+            Clock::ThreadCpu
+        }
+    }
+}
+
+/// Nanoseconds the current thread has run on a CPU. The kernel updates the figure at least
+/// every scheduler tick, so samples should be far longer than a tick (flat sampling, below).
+fn thread_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
+}
+
+/// Criterion's own formatter for durations in nanoseconds.
+static WALL_TIME: WallTime = WallTime;
+
+impl Measurement for Clock {
+    type Intermediate = (Instant, u64);
+    type Value = Duration;
+
+    fn start(&self) -> (Instant, u64) {
+        let cpu = if *self == Clock::ThreadCpu { thread_cpu_ns().unwrap_or(0) } else { 0 };
+        (Instant::now(), cpu)
+    }
+
+    fn end(&self, (wall, cpu): (Instant, u64)) -> Duration {
+        match self {
+            Clock::ThreadCpu => {
+                Duration::from_nanos(thread_cpu_ns().unwrap_or(cpu).saturating_sub(cpu))
+            }
+            Clock::Wall => wall.elapsed(),
+        }
+    }
+
+    fn add(&self, v1: &Duration, v2: &Duration) -> Duration {
+        *v1 + *v2
+    }
+
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+
+    fn formatter(&self) -> &dyn ValueFormatter {
+        WALL_TIME.formatter()
+    }
+}
+
+/// Short runs (six benchmarks in about a minute on two cores) of equal samples of about 250 ms,
+/// each far longer than a scheduler tick.
+fn configure(group: &mut BenchmarkGroup<'_, Clock>) {
+    group.sampling_mode(SamplingMode::Flat);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(5));
     group.sample_size(20);
 }
 
-fn extract_benches(c: &mut Criterion) {
+fn extract_benches(c: &mut Criterion<Clock>) {
     let batches = batches();
     let warninglist = Warninglist::embedded();
 
@@ -231,5 +306,9 @@ fn extract_benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, extract_benches);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(Clock::from_env());
+    targets = extract_benches
+}
 criterion_main!(benches);
