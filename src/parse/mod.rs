@@ -3,6 +3,7 @@
 //! Synchronous, no IO, never fails: malformed markup is input, not an error.
 
 pub mod html;
+pub mod feed;
 
 use std::ops::Range;
 
@@ -41,6 +42,29 @@ impl Document {
     pub fn title(&self) -> &str {
         self.title.as_ref().and_then(|range| self.text.get(range.clone())).unwrap_or("")
     }
+}
+
+/// One social post or feed item: the unit a finding points at. Made by [`feed::parse`] and the
+/// `social` parsers; its body is HTML, so it becomes a [`Document`] through [`html::parse`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Post {
+    /// Stable id within its source: feed guid (or link), Telegram message number, Mastodon
+    /// status id.
+    pub id: String,
+    /// The post's own URL (item link; `https://t.me/<channel>/<n>`; the status `url`).
+    pub permalink: String,
+    /// Who wrote it, as the source names them (feed author, Telegram signature or channel,
+    /// Mastodon `@user@host`).
+    pub author: Option<String>,
+    /// RFC 3339, UTC, when known and parseable.
+    pub published: Option<String>,
+    /// The item title, for feeds that have one (Mastodon: the content warning).
+    pub title: Option<String>,
+    /// The post body as HTML (feeds, Telegram, Mastodon all give HTML); turn it into text with
+    /// [`html::parse`].
+    pub html: String,
+    /// Links in the post (resolved, absolute, http or https), in order, without repeats.
+    pub links: Vec<String>,
 }
 
 /// A monotone map from positions in a derived string (the "text") to positions in the string it
