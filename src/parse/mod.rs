@@ -4,6 +4,7 @@
 
 pub mod html;
 pub mod feed;
+pub mod social;
 
 use std::ops::Range;
 
@@ -45,7 +46,7 @@ impl Document {
 }
 
 /// One social post or feed item: the unit a finding points at. Made by [`feed::parse`] and the
-/// `social` parsers; its body is HTML, so it becomes a [`Document`] through [`html::parse`].
+/// [`social`] parsers; its body is HTML, so it becomes a [`Document`] through [`html::parse`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Post {
     /// Stable id within its source: feed guid (or link), Telegram message number, Mastodon
