@@ -222,6 +222,8 @@ struct Scheduler<'a> {
     in_flight: HashMap<String, HashSet<u64>>,
     n_in_flight: usize,
     robots_pending: usize,
+    /// Sitemap fetches under way: a crawl is not over while its sitemaps may add URLs.
+    sitemaps_pending: usize,
     unflushed: usize,
     /// Findings committed but not yet flushed, per site.
     pending_findings: HashMap<String, u64>,
@@ -238,6 +240,7 @@ impl<'a> Scheduler<'a> {
             in_flight: HashMap::new(),
             n_in_flight: 0,
             robots_pending: 0,
+            sitemaps_pending: 0,
             unflushed: 0,
             pending_findings: HashMap::new(),
             progress: HashMap::new(),
@@ -438,7 +441,7 @@ impl<'a> Scheduler<'a> {
         let mut finished = Vec::new();
         for (name, run) in &self.active {
             let capped = run.dispatched >= run.site.max_pages;
-            if run.in_flight > 0 || self.robots_pending > 0 {
+            if run.in_flight > 0 || self.robots_pending > 0 || self.sitemaps_pending > 0 {
                 continue;
             }
             if capped || self.db.queue_len(name)? == 0 {
@@ -482,6 +485,7 @@ impl<'a> Scheduler<'a> {
                         let sitemaps = robots.sitemaps();
                         state.set_robots(Some(robots), now);
                         for sitemap_url in sitemaps {
+                            self.sitemaps_pending += 1;
                             spawn_sitemap(tasks, tx, client, site.clone(), sitemap_url, 0);
                         }
                     }
@@ -493,6 +497,7 @@ impl<'a> Scheduler<'a> {
                 }
             }
             Done::Sitemap { site, urls } => {
+                self.sitemaps_pending = self.sitemaps_pending.saturating_sub(1);
                 if let Some(run) = self.active.get_mut(&site) {
                     let links = in_scope(run, urls);
                     let (name, epoch) = (site.clone(), run.state.epoch);
