@@ -58,12 +58,19 @@ pub(crate) fn labels(text: &str, hits: &[Hit], range: &Range<usize>) -> Labels {
             }
             glue += c.len_utf8();
             newlines += usize::from(c == '\n');
-            if glue > MAX_GLUE || newlines > 1 {
+            // A label may stand on the line before its value (`支付宝：⏎138…`), but a chain
+            // of labels does not reach back across lines.
+            if glue > MAX_GLUE || newlines > 1 || c == '\n' && !labels.set.is_empty() {
                 break 'walk;
             }
             pos -= c.len_utf8();
         }
         match hit_ending_at(hits, pos) {
+            // The nearest label names the value: an order-number label further back does not
+            // overrule `联系电话：` right before it.
+            Some(hit) if hit.term.label == Some(Label::NotAccount) && !labels.set.is_empty() => {
+                break;
+            }
             Some(hit) if hit.term.label.is_some() || hit.term.connector => {
                 if let Some(label) = hit.term.label.filter(|l| !labels.set.contains(l)) {
                     labels.set.push(label);

@@ -112,7 +112,13 @@ fn words(text: &str, hits: &[Hit], scan: &mut Scan) {
         // A label glued to its number: `ZFB18912345678`, `QQ12345678`. A one-letter label
         // (`q`, `v`) glued to digits is as likely the start of an ID (`q89191890`): not split.
         let digits_from = start + word.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-        if digits_from < pos && digits_from - start >= 2 && label_ends_at(hits, digits_from) {
+        let label_is_prefix =
+            hit_ending_at(hits, digits_from).is_some_and(|hit| hit.start == start);
+        if digits_from < pos
+            && digits_from - start >= 2
+            && label_is_prefix
+            && label_ends_at(hits, digits_from)
+        {
             pos = digit_run(text, digits_from, pos, scan);
             continue;
         }

@@ -368,3 +368,18 @@ fn ads_that_keep_scammers_away_are_still_ads() {
 fn wechat_public_accounts_and_groups_are_not_accounts() {
     check_text("收U 微信公众号：usdt_news01 微信群：15912340019", &[]);
 }
+
+// Regressions from the crawl benchmark's ground truth (bench/crawl.sh).
+
+#[test]
+fn letters_inside_an_address_are_not_labels() {
+    check_text(
+        "出U 收BTC: bc1qul7e2mzhwl8hegvhvpxvh5uu7hcyjswcta05q6",
+        &["btc bc1qul7e2mzhwl8hegvhvpxvh5uu7hcyjswcta05q6 otc"],
+    );
+}
+
+#[test]
+fn the_nearest_label_wins_over_an_order_label_a_line_before() {
+    check_text("收U出U 请在 order 备注\n联系电话：15912340020", &["phone +8615912340020 otc"]);
+}

@@ -78,6 +78,12 @@ pub(crate) fn hits(text: &str) -> Vec<Hit> {
         if entry.strict && !value_follows(bytes, end) {
             term.label = None;
         }
+        // A label written in letters right after a digit is the inside of a word (the `q` of
+        // `…05q6` in a bech32 address), not a label. Trade words may follow digits (`100usdt`).
+        let after_digit = start > 0 && bytes[start - 1].is_ascii_digit();
+        if after_digit && bytes[start].is_ascii_alphabetic() {
+            term.label = None;
+        }
         if term != Term::default() {
             out.push(Hit { start, end, term });
         }
