@@ -25,10 +25,9 @@ const SEEN: usize = 1;
 const URLS: usize = 2;
 const IDENTS: usize = 3;
 const CHANGES: usize = 4;
-const BODIES: usize = 5;
-const ACCOUNTS: usize = 6;
-const SIGHTINGS: usize = 7;
-const META: usize = 8;
+const ACCOUNTS: usize = 5;
+const SIGHTINGS: usize = 6;
+const META: usize = 7;
 
 impl Db {
     /// Commits one fetch result atomically and returns what it changed on the URL.
@@ -51,11 +50,15 @@ impl Db {
         keys::check("url", &queued.url)?;
         keys::check("url", &commit.final_url)?;
         let findings = best_per_place(&commit)?;
-        let body = raw_body.as_deref().map(|raw| {
-            let hash = blake3::hash(raw).to_hex().to_string();
-            let encoded = codec::encode_body(raw);
-            (hash, encoded)
-        });
+        // The body file is written before the transaction that refers to it (see bodies.rs).
+        let body = match raw_body.as_deref() {
+            Some(raw) => {
+                let hash = blake3::hash(raw).to_hex().to_string();
+                let new = self.inner.bodies.put(&hash, raw)?;
+                Some((hash, new))
+            }
+            None => None,
+        };
         let commit_id = self.inner.db.generate_id().map_err(super::storage("generate id"))?;
         let trees = [
             &self.inner.queue,
@@ -63,7 +66,6 @@ impl Db {
             &self.inner.urls,
             &self.inner.idents,
             &self.inner.changes,
-            &self.inner.bodies,
             &self.inner.accounts,
             &self.inner.sightings,
             &self.inner.meta,
@@ -73,13 +75,10 @@ impl Db {
                 take(&tx[QUEUE], &tx[META], queued)?;
                 mark_seen(&tx[SEEN], &queued.site, &queued.url, queued.epoch)?;
                 mark_seen(&tx[SEEN], &queued.site, &commit.final_url, queued.epoch)?;
-                let hash = body.as_ref().map(|(hash, encoded)| (hash.as_str(), encoded));
-                if let Some((hash, encoded)) = hash
-                    && tx[BODIES].insert(keys::body(hash), encoded.as_slice())?.is_none()
-                {
+                if body.as_ref().is_some_and(|(_, new)| *new) {
                     add_count(&tx[META], keys::PAGES, 1)?;
                 }
-                let page_hash = hash.map(|(hash, _)| hash);
+                let page_hash = body.as_ref().map(|(hash, _)| hash.as_str());
                 let mut change = match page_hash {
                     Some(_) => diff_idents(tx, &commit, commit_id)?,
                     None => PageChange::default(),

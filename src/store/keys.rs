@@ -14,10 +14,11 @@
 //! | `urls`      | URL                                                   | `UrlRecord` (JSON)                |
 //! | `idents`    | URL                                                   | (kind, value) set of the last body |
 //! | `changes`   | URL `00` at_ms:u64 commit:u64 idx:u32                 | `ChangeRecord` (JSON)             |
-//! | `bodies`    | blake3 hex of the raw body                            | lz4 block with its size prepended |
 //! | `accounts`  | kind code:u8, value                                   | `Account` (JSON)                  |
 //! | `sightings` | kind code:u8, value `00` site `00` URL-or-permalink   | `Sighting` (JSON)                 |
 //! | `meta`      | `qlen` `00` site / `pages` / `accounts` `00` code:u8  | counter (compact u64)             |
+//!
+//! Page bodies are not in sled: they are files under `<db>/bodies/` (see `bodies.rs`).
 //!
 //! Why the frontier packs URLs: sled keeps a few hundred bytes of bookkeeping in memory for
 //! every tree page (a page holds at most 16 entries), paged out or not, so one entry per URL
@@ -137,11 +138,6 @@ pub(crate) fn change(url: &str, at_ms: u64, commit: u64, idx: u32) -> Vec<u8> {
     key.extend_from_slice(&commit.to_be_bytes());
     key.extend_from_slice(&idx.to_be_bytes());
     key
-}
-
-/// `bodies`: the lower-case hex blake3 hash of the raw body.
-pub(crate) fn body(hash: &str) -> &[u8] {
-    hash.as_bytes()
 }
 
 /// `accounts`: every account of `kind`.

@@ -14,6 +14,7 @@
 //! unchanged re-crawl), `accounts.rs` (the queries reviewers and exporters read).
 
 mod accounts;
+mod bodies;
 mod codec;
 mod commit;
 mod frontier;
@@ -283,7 +284,7 @@ impl Db {
             urls: tree("urls")?,
             idents: tree("idents")?,
             changes: tree("changes")?,
-            bodies: tree("bodies")?,
+            bodies: bodies::Bodies::open(path).map_err(|error| open_error(error.into()))?,
             accounts: tree("accounts")?,
             sightings: tree("sightings")?,
             meta: tree("meta")?,
@@ -332,9 +333,7 @@ impl Db {
 
     /// The raw body whose blake3 hex hash is `hash`.
     pub fn page_body(&self, hash: &str) -> Result<Option<Vec<u8>>, Error> {
-        let key = keys::body(hash);
-        let value = self.inner.bodies.get(key).map_err(storage("read body"))?;
-        value.map(|bytes| codec::decode_body(key, &bytes)).transpose()
+        self.inner.bodies.get(hash)
     }
 }
 
@@ -354,7 +353,7 @@ struct Trees {
     urls: sled::Tree,
     idents: sled::Tree,
     changes: sled::Tree,
-    bodies: sled::Tree,
+    bodies: bodies::Bodies,
     accounts: sled::Tree,
     sightings: sled::Tree,
     meta: sled::Tree,

@@ -1,0 +1,64 @@
+//! Page bodies as files beside the database, `<db>/bodies/ab/<blake3 hex>.lz4`, written once
+//! per hash. sled stores any value over its node size as a separate blob and rewrites it as
+//! nodes change, which made bodies most of a crawl's CPU and IO (bench/RESULTS.md, "Crawl");
+//! a content-addressed file is written once and never touched again.
+//!
+//! A body is written (to a temporary name, then renamed) before the transaction that refers
+//! to it, so a crash can leave an unreferenced body but never a reference without its body.
+
+use super::{Error, codec};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The body directory of a database.
+#[derive(Debug, Clone)]
+pub(crate) struct Bodies {
+    dir: PathBuf,
+}
+
+impl Bodies {
+    pub(crate) fn open(db_path: &Path) -> Result<Bodies, std::io::Error> {
+        let dir = db_path.join("bodies");
+        std::fs::create_dir_all(&dir)?;
+        Ok(Bodies { dir })
+    }
+
+    /// Stores `raw` under `hash` (the blake3 hex of `raw`) unless it is there; true if new.
+    pub(crate) fn put(&self, hash: &str, raw: &[u8]) -> Result<bool, Error> {
+        let path = self.path(hash)?;
+        if path.exists() {
+            return Ok(false);
+        }
+        let io =
+            |source: std::io::Error| Error::Storage { op: "write body", source: source.into() };
+        let parent = path.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(parent).map_err(io)?;
+        let tmp = path.with_extension("tmp");
+        let mut file = std::fs::File::create(&tmp).map_err(io)?;
+        file.write_all(&codec::encode_body(raw)).map_err(io)?;
+        drop(file);
+        std::fs::rename(&tmp, &path).map_err(io)?;
+        Ok(true)
+    }
+
+    /// The raw body stored under `hash`; none for a hash that cannot name a body.
+    pub(crate) fn get(&self, hash: &str) -> Result<Option<Vec<u8>>, Error> {
+        let Ok(path) = self.path(hash) else { return Ok(None) };
+        match std::fs::read(&path) {
+            Ok(bytes) => codec::decode_body(hash.as_bytes(), &bytes).map(Some),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(Error::Storage { op: "read body", source: error.into() }),
+        }
+    }
+
+    /// The file of `hash`; only a 64-digit lower-case hex hash names one, so a hash from
+    /// outside can never reach another path.
+    fn path(&self, hash: &str) -> Result<PathBuf, Error> {
+        let valid =
+            hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !valid {
+            return Err(Error::InvalidKey { what: "body hash", value: hash.to_owned() });
+        }
+        Ok(self.dir.join(&hash[..2]).join(format!("{hash}.lz4")))
+    }
+}
