@@ -85,7 +85,7 @@ run() {
     rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$stats")
     printf '%-5s %6.1f MB  wall %-8s user %6ss sys %5ss  peak RSS %6.1f MB  (%.1fx input)  %s findings  %.1f MB/s\n' \
         "$name" "$(echo "$bytes / 1000000" | bc -l)" "$wall" "$user" "$sys" \
-        "$(echo "$rss / 1024" | bc -l)" "$(echo "$rss * 1024 / $bytes" | bc -l)" \
+        "$(echo "$rss * 1024 / 1000000" | bc -l)" "$(echo "$rss * 1024 / $bytes" | bc -l)" \
         "$(wc -l <"$out")" "$(echo "$bytes / 1000000 / ($user + $sys)" | bc -l)"
 }
 
