@@ -19,7 +19,8 @@ corpus=fuzz/corpus/extract
 mkdir -p "$corpus"
 shared="${OTCWATCH_SHARED:-../shared}"
 if compgen -G "$shared/corpus/dev/*.html" >/dev/null; then
-    cp -n "$shared"/corpus/dev/*.html "$corpus"/
+    # Existing files are kept; some coreutils versions report the skip as a failure.
+    cp -n "$shared"/corpus/dev/*.html "$corpus"/ 2>/dev/null || true
 else
     echo "note: no seed documents in $shared/corpus/dev; starting from an empty corpus" >&2
 fi
