@@ -147,32 +147,49 @@ fn trailing(text: &str, hits: &[Hit], end: usize, labels: &mut Labels) {
 /// run of tabbed lines that holds the candidate, looked for within a bounded distance.
 fn column_header(text: &str, hits: &[Hit], range: &Range<usize>, labels: &mut Labels) {
     const MAX_TABLE_BYTES: usize = 8192;
-    let line_start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[range.end..].find('\n').map_or(text.len(), |i| range.end + i);
-    if !text[line_start..line_end].contains('\t') {
+    let Some(row) = row_around(text, range.start, range.end) else { return };
+    if !text[row.clone()].contains('\t') {
         return;
     }
-    let column = text[line_start..range.start].matches('\t').count();
-    let mut header = line_start;
-    while header > 0 && line_start - header < MAX_TABLE_BYTES {
-        let prev_end = header - 1;
-        let prev_start = text[..prev_end].rfind('\n').map_or(0, |i| i + 1);
-        if !text[prev_start..prev_end].contains('\t') {
+    let column = text[row.start..range.start].matches('\t').count();
+    let mut header = row.clone();
+    while header.start > 0 && row.start - header.start < MAX_TABLE_BYTES {
+        let prev_end = header.start - 1;
+        let Some(prev) = row_around(text, prev_end, prev_end) else { break };
+        if !text[prev.clone()].contains('\t') {
             break;
         }
-        header = prev_start;
+        header = prev;
     }
-    if header == line_start {
+    if header == row {
         return;
     }
-    let header_end = text[header..].find('\n').map_or(text.len(), |i| header + i);
-    let Some(cell) = cell_range(text, header..header_end, column) else { return };
+    let Some(cell) = cell_range(text, header, column) else { return };
     let first = hits.partition_point(|hit| hit.start < cell.start);
     for hit in hits[first..].iter().take_while(|hit| hit.end <= cell.end) {
         if let Some(label) = hit.term.label.filter(|l| !labels.set.contains(l)) {
             labels.set.push(label);
         }
     }
+}
+
+/// The line holding `start..end`, when it is short enough to be a table row; looking no
+/// further than [`MAX_ROW_BYTES`] either way keeps a huge one-line document linear.
+fn row_around(text: &str, start: usize, end: usize) -> Option<Range<usize>> {
+    const MAX_ROW_BYTES: usize = 2048;
+    let lo = text.floor_char_boundary(start.saturating_sub(MAX_ROW_BYTES));
+    let hi = text.ceil_char_boundary(end.saturating_add(MAX_ROW_BYTES).min(text.len()));
+    let row_start = match text[lo..start].rfind('\n') {
+        Some(i) => lo + i + 1,
+        None if lo == 0 => 0,
+        None => return None,
+    };
+    let row_end = match text[end..hi].find('\n') {
+        Some(i) => end + i,
+        None if hi == text.len() => hi,
+        None => return None,
+    };
+    Some(row_start..row_end)
 }
 
 fn cell_range(text: &str, line: Range<usize>, column: usize) -> Option<Range<usize>> {

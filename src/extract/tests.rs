@@ -383,3 +383,13 @@ fn letters_inside_an_address_are_not_labels() {
 fn the_nearest_label_wins_over_an_order_label_a_line_before() {
     check_text("收U出U 请在 order 备注\n联系电话：15912340020", &["phone +8615912340020 otc"]);
 }
+
+#[test]
+fn a_huge_one_line_table_of_short_numbers_yields_nothing() {
+    // 20,000 tab-separated numbers on one line: every candidate once looked for its row's
+    // header across the whole line. Bounded windows keep this a linear scan.
+    let line: String = (0..20_000).map(|i| format!("{}\t", 10_000_000 + i)).collect();
+    let doc = Document::plain(&format!("收U\n{line}"));
+    let extraction = findings(&doc, &Warninglist::embedded());
+    assert!(extraction.findings.is_empty());
+}

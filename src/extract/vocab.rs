@@ -117,9 +117,11 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
         term.special = term.special.or(part.special);
         entry.strict |= strict;
     }
+    // A full DFA: a few hundred KiB built once, and the fastest search (bench/RESULTS.md).
     let automaton = AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(merged.keys())
         .expect("the vocabulary is a fixed, valid pattern set");
     Vocabulary { automaton, entries: merged.into_values().collect() }
