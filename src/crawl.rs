@@ -389,14 +389,7 @@ impl<'a> Scheduler<'a> {
                             failure: Some("disallowed by robots.txt".to_owned()),
                             ..self.db.url(&entry.url)?.unwrap_or_default()
                         };
-                        self.commit(
-                            &name,
-                            entry,
-                            record,
-                            None,
-                            Vec::new(),
-                            &entry_url_string(&url),
-                        )?;
+                        self.commit(&name, entry, record, None, Vec::new(), url.as_str())?;
                         continue;
                     }
                     RobotsState::Known { expires, .. } if *expires <= now => {
@@ -560,13 +553,7 @@ impl<'a> Scheduler<'a> {
                 findings,
             } => {
                 let changed = record.content_hash.as_deref() != Some(hash.as_str());
-                let revisit = schedule::next_revisit(
-                    record.revisit_ms.map(Duration::from_millis),
-                    changed,
-                    run.site.min_revisit,
-                    run.site.max_revisit,
-                );
-                record.revisit_ms = Some(revisit.as_millis() as u64);
+                record.revisit_ms = Some(revisit_ms(&record, changed, &run.site));
                 record.status = Some(status);
                 record.etag = validators.etag;
                 record.last_modified = validators.last_modified;
@@ -580,7 +567,7 @@ impl<'a> Scheduler<'a> {
                 self.follow(&site, entry.depth, links)?;
                 final_url = page_url.to_string();
                 let findings: Vec<FindingRecord> =
-                    findings.unwrap_or_default().iter().map(finding_record).collect();
+                    findings.unwrap_or_default().iter().map(FindingRecord::from).collect();
                 let body = changed.then_some(body);
                 self.commit(&site, entry, record, body, findings, &final_url)?;
                 if !changed {
@@ -590,13 +577,7 @@ impl<'a> Scheduler<'a> {
             Fetched::NotModified { links } => {
                 record.status = Some(304);
                 record.failure = None;
-                let revisit = schedule::next_revisit(
-                    record.revisit_ms.map(Duration::from_millis),
-                    false,
-                    run.site.min_revisit,
-                    run.site.max_revisit,
-                );
-                record.revisit_ms = Some(revisit.as_millis() as u64);
+                record.revisit_ms = Some(revisit_ms(&record, false, &run.site));
                 run.state.pages += 1;
                 self.follow(&site, entry.depth, links)?;
                 final_url = entry.url.clone();
@@ -886,21 +867,6 @@ fn spawn_sitemap(
     });
 }
 
-fn finding_record(finding: &extract::Finding) -> FindingRecord {
-    FindingRecord {
-        kind: finding.kind,
-        value: finding.value.clone(),
-        raw: finding.raw.clone(),
-        otc: finding.otc,
-        score: finding.score,
-        context: finding.context.clone(),
-        span: (finding.span.start, finding.span.end),
-        validation: finding.validation.map(str::to_owned),
-        warning: finding.warning.clone(),
-        post: None,
-    }
-}
-
 /// Drops what is left in a site's queue when its crawl ends (a `max_pages` cap).
 fn clear_queue(db: &store::Db, site: &str) -> Result<(), Error> {
     loop {
@@ -910,6 +876,13 @@ fn clear_queue(db: &store::Db, site: &str) -> Result<(), Error> {
         }
         db.remove_queued(&left)?;
     }
+}
+
+/// The page's next revisit interval, in milliseconds, from its last one and whether it changed.
+fn revisit_ms(record: &UrlRecord, changed: bool, site: &Site) -> u64 {
+    let previous = record.revisit_ms.map(Duration::from_millis);
+    let next = schedule::next_revisit(previous, changed, site.min_revisit, site.max_revisit);
+    next.as_millis() as u64
 }
 
 fn host_key(url: &Url) -> String {
@@ -927,10 +900,6 @@ fn origin(url: &Url) -> Url {
     origin.set_query(None);
     origin.set_fragment(None);
     origin
-}
-
-fn entry_url_string(url: &Url) -> String {
-    url.to_string()
 }
 
 /// Milliseconds since the Unix epoch.
