@@ -4,7 +4,7 @@
 //! an `alipay` account, unlabelled it is a `phone`; a QQ number exists only with its label.
 
 use super::scan::{Candidate, Shape, hit_ending_at, hit_starting_at};
-use super::vocab::{Hit, Label};
+use super::vocab::{self, Hit, Label};
 use super::{Kind, alipay, bank_card, phone, qq, telegram, wechat};
 use std::ops::Range;
 
@@ -77,7 +77,10 @@ pub(crate) fn labels(text: &str, hits: &[Hit], range: &Range<usize>) -> Labels {
                 }
                 pos = hit.start;
             }
-            _ => break,
+            _ => match vocab::english_connector_ending_at(text, pos) {
+                Some(start) => pos = start,
+                None => break,
+            },
         }
         if labels.set.len() > 4 {
             break;

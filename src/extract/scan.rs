@@ -3,7 +3,7 @@
 //! Telegram links and handles, and the words that follow a WeChat or Telegram label. Nothing
 //! here decides what a candidate is; `resolve.rs` does, with the labels around it.
 
-use super::vocab::{Hit, Label, Special};
+use super::vocab::{self, Hit, Label, Special};
 use super::{crypto, email, resolve, telegram};
 use std::ops::Range;
 
@@ -292,6 +292,7 @@ fn labelled_words(text: &str, hits: &[Hit], scan: &mut Scan) {
                     pos = next.end;
                     next_hit += 1;
                 }
+                _ if let Some(end) = vocab::english_connector_starting_at(text, pos) => pos = end,
                 _ if skipped > 0 => {}
                 _ => break,
             }

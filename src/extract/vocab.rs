@@ -416,6 +416,39 @@ const NOT_ACCOUNT: &[&str] = &[
     "会员号",
     "卡密",
 ];
+/// English connector words are not in the automaton: they are among the commonest words of
+/// English text, and every match costs. `english_connector_*` look for them only where a
+/// label walk needs them.
+const ENGLISH_CONNECTORS: &[&str] = &[
+    "id", "no", "number", "acc", "account", "is", "me", "add", "on", "via", "to", "or", "and",
+    "contact", "at",
+];
+
+/// The start of an English connector word that ends exactly at `pos` (`ID` in `WeChat ID: x`).
+pub(crate) fn english_connector_ending_at(text: &str, pos: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let start = pos - bytes[..pos].iter().rev().take_while(|b| b.is_ascii_alphabetic()).count();
+    if start == pos || start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    let word = &text[start..pos];
+    ENGLISH_CONNECTORS.iter().any(|c| c.eq_ignore_ascii_case(word)).then_some(start)
+}
+
+/// The end of an English connector word that starts exactly at `pos`.
+pub(crate) fn english_connector_starting_at(text: &str, pos: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let end = pos + bytes[pos..].iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    if end == pos
+        || pos > 0 && bytes[pos - 1].is_ascii_alphanumeric()
+        || bytes.get(end).is_some_and(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let word = &text[pos..end];
+    ENGLISH_CONNECTORS.iter().any(|c| c.eq_ignore_ascii_case(word)).then_some(end)
+}
+
 const CONNECTORS: &[&str] = &[
     "号",
     "账号",
@@ -429,26 +462,11 @@ const CONNECTORS: &[&str] = &[
     "搜",
     "同号",
     "收款",
-    "id",
-    "no",
-    "no.",
-    "number",
-    "acc",
-    "account",
-    "is",
-    "me",
-    "add",
-    "on",
-    "via",
-    "to",
     "和",
     "与",
     "及",
     "或",
-    "or",
-    "and",
     "联系",
-    "contact",
     "请加",
     "私聊",
     "详询",
@@ -468,7 +486,6 @@ const CONNECTORS: &[&str] = &[
     "备注",
     "实名",
     "认证",
-    "at",
 ];
 
 /// Trade vocabulary by weight: index 0 is weight 1.
