@@ -271,11 +271,7 @@ impl Db {
     pub fn open(path: &Path) -> Result<Db, Error> {
         let open_error = |source: BoxError| Error::Open { path: path.to_path_buf(), source };
         std::fs::create_dir_all(path).map_err(|error| open_error(error.into()))?;
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(CACHE_CAPACITY)
-            .open()
-            .map_err(|error| open_error(error.into()))?;
+        let db = open_sled(path).map_err(|error| open_error(error.into()))?;
         let tree = |name: &str| db.open_tree(name).map_err(|error| open_error(error.into()));
         let inner = Trees {
             sites: tree("sites")?,
@@ -357,6 +353,35 @@ struct Trees {
     accounts: sled::Tree,
     sightings: sled::Tree,
     meta: sled::Tree,
+}
+
+/// How long `Db::open` waits for a lock that a just-dropped handle of this same process (or
+/// one exiting) still holds: sled releases its file lock from background threads.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Opens sled, waiting out a lock that is being released.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "opening is synchronous and happens before any runtime work"
+)]
+fn open_sled(path: &Path) -> sled::Result<sled::Db> {
+    let started = std::time::Instant::now();
+    loop {
+        let result = sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_CAPACITY)
+            .mode(sled::Mode::HighThroughput)
+            .open();
+        match result {
+            Err(sled::Error::Io(ref error))
+                if error.to_string().contains("could not acquire lock")
+                    && started.elapsed() < LOCK_WAIT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Maps a sled error to `Error::Storage` for operation `op`.

@@ -642,3 +642,18 @@ fn touching_an_unchanged_page_moves_last_seen_on() {
     assert_eq!((account.last_seen_ms, account.sightings), (300, 1));
     assert_eq!(db.touch_unchanged(SITE, "https://e.com/never", 300).unwrap(), 0);
 }
+
+#[test]
+fn open_waits_for_a_lock_that_is_being_released() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Db::open(dir.path()).unwrap();
+    let releaser = std::thread::spawn(move || {
+        // Hold the database a moment, then let it go (a channel timeout as the delay).
+        let (_keep, delay) = std::sync::mpsc::channel::<()>();
+        let _ = delay.recv_timeout(std::time::Duration::from_millis(300));
+        drop(first);
+    });
+    let second = Db::open(dir.path());
+    releaser.join().unwrap();
+    assert!(second.is_ok(), "{:?}", second.err());
+}
