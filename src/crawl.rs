@@ -342,9 +342,11 @@ impl<'a> Scheduler<'a> {
             }
             let skip = self.in_flight.get(&name).cloned().unwrap_or_default();
             let due = self.db.due_skipping(&name, now_ms(), DUE_BATCH, &skip)?;
-            if let Some(next) = self.db.next_due(&name)? {
-                let wait = Duration::from_millis(next.saturating_sub(now_ms()));
-                soon(now + wait);
+            // Wake for entries that fall due later (retries). Entries due now but held back by
+            // concurrency wake the loop when a result comes in, and by a host's delay through
+            // `soon(host.next_allowed)` below: waking for them now would spin.
+            if let Some(next) = self.db.next_due(&name)?.filter(|next| *next > now_ms()) {
+                soon(now + Duration::from_millis(next - now_ms().min(next)));
             }
             for entry in due {
                 if self.n_in_flight >= self.seeds.global_concurrency {
