@@ -589,8 +589,17 @@ impl<'a> Scheduler<'a> {
             Fetched::NotDue { links, fetched_ms } => {
                 run.state.pages += 1;
                 self.follow(&site, entry.depth, links)?;
-                final_url = entry.url.clone();
-                self.commit_at(&site, entry, record, None, Vec::new(), &final_url, fetched_ms)?;
+                let commit = PageCommit {
+                    final_url: entry.url.clone(),
+                    queued: entry,
+                    record,
+                    body: None,
+                    findings: Vec::new(),
+                    // Not fetched now: the record keeps its fetch time, so the revisit
+                    // interval runs from the real fetch.
+                    fetched_ms,
+                };
+                self.commit_page(&site, commit)?;
             }
             Fetched::Skipped { reason } => {
                 record.failure = Some(reason);
@@ -646,29 +655,18 @@ impl<'a> Scheduler<'a> {
         findings: Vec<FindingRecord>,
         final_url: &str,
     ) -> Result<(), Error> {
-        self.commit_at(site, entry, record, body, findings, final_url, now_ms())
+        let final_url = final_url.to_owned();
+        let commit =
+            PageCommit { queued: entry, record, body, findings, fetched_ms: now_ms(), final_url };
+        self.commit_page(site, commit)
     }
 
-    #[expect(clippy::too_many_arguments, reason = "one commit's parts, named at the call")]
-    fn commit_at(
-        &mut self,
-        site: &str,
-        entry: Queued,
-        record: UrlRecord,
-        body: Option<Vec<u8>>,
-        findings: Vec<FindingRecord>,
-        final_url: &str,
-        fetched_ms: u64,
-    ) -> Result<(), Error> {
-        let n_findings = findings.len() as u64;
-        let change = self.db.commit_page(PageCommit {
-            queued: entry,
-            record,
-            body,
-            findings,
-            fetched_ms,
-            final_url: final_url.to_owned(),
-        })?;
+    /// Commits one result in one store transaction and counts its findings for the next flush.
+    fn commit_page(&mut self, site: &str, commit: PageCommit) -> Result<(), Error> {
+        let n_findings = commit.findings.len() as u64;
+        let final_url = commit.final_url.clone();
+        let final_url = final_url.as_str();
+        let change = self.db.commit_page(commit)?;
         for (kind, value) in &change.appeared {
             tracing::debug!(site, url = final_url, %kind, value, "identifier appeared");
         }

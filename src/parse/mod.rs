@@ -154,11 +154,24 @@ impl SourceMap {
             Some(len) => seg.src + len,
         }
     }
+}
 
-    /// The map from `self`'s text through `inner`: when `self` maps C → B and `inner` maps
-    /// B → A, the result maps a range of C to A.
-    pub fn span_through(&self, inner: &SourceMap, range: Range<usize>) -> Range<usize> {
-        inner.span(self.span(range))
+/// Helpers shared by the feed and social parsers' tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::{Post, html};
+
+    /// The visible text of a post's body, as extraction will see it.
+    pub(crate) fn text(post: &Post) -> String {
+        html::parse(&post.html).text
+    }
+
+    #[track_caller]
+    pub(crate) fn assert_contains_all(post: &Post, needles: &[&str]) {
+        let text = text(post);
+        for needle in needles {
+            assert!(text.contains(needle), "post {} lacks {needle:?} in {text:?}", post.id);
+        }
     }
 }
 

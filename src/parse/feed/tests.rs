@@ -5,6 +5,7 @@
 use expect_test::{Expect, expect};
 
 use super::*;
+use crate::parse::test_support::{assert_contains_all, text};
 
 const RSS2: &[u8] = include_bytes!("../../../tests/fixtures/social/rss2.xml");
 const ATOM: &[u8] = include_bytes!("../../../tests/fixtures/social/atom.xml");
@@ -12,19 +13,6 @@ const JSON_FEED: &[u8] = include_bytes!("../../../tests/fixtures/social/feed.jso
 
 fn url(text: &str) -> Url {
     Url::parse(text).expect("test URLs are valid")
-}
-
-/// The visible text of a post's body, as extraction will see it.
-fn text(post: &Post) -> String {
-    html::parse(&post.html).text
-}
-
-#[track_caller]
-fn assert_contains_all(post: &Post, needles: &[&str]) {
-    let text = text(post);
-    for needle in needles {
-        assert!(text.contains(needle), "post {} lacks {needle:?} in {text:?}", post.id);
-    }
 }
 
 /// One line per post field, then the warnings: the shape the inline snapshots compare.

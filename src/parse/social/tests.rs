@@ -4,7 +4,8 @@
 use url::Url;
 
 use super::*;
-use crate::parse::{Post, html};
+use crate::parse::Post;
+use crate::parse::test_support::{assert_contains_all, text};
 
 const TME_PAGE1: &str = include_str!("../../../tests/fixtures/social/tme_page1.html");
 const TME_PAGE2: &str = include_str!("../../../tests/fixtures/social/tme_page2.html");
@@ -14,19 +15,6 @@ const LOOKUP: &str = include_str!("../../../tests/fixtures/social/mastodon_looku
 
 fn instance() -> Url {
     Url::parse("https://mastodon.example/").expect("a valid URL")
-}
-
-/// The visible text of a post's body, as extraction will see it.
-fn text(post: &Post) -> String {
-    html::parse(&post.html).text
-}
-
-#[track_caller]
-fn assert_contains_all(post: &Post, needles: &[&str]) {
-    let text = text(post);
-    for needle in needles {
-        assert!(text.contains(needle), "post {} lacks {needle:?} in {text:?}", post.id);
-    }
 }
 
 /// Each post as `id permalink author published`, for whole-page comparisons.
