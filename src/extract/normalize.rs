@@ -24,43 +24,47 @@ const MIN_NUMERAL_RUN: usize = 7;
 /// Folds `text`. Borrows when there is nothing to fold, which is the common case for
 /// ASCII-only pages.
 pub(crate) fn fold(text: &str) -> Folded<'_> {
-    let Some(first) = first_foldable(text) else {
+    let Some(first) = first_foldable(text, 0) else {
         return Folded { text: Cow::Borrowed(text), map: SourceMap::identity() };
     };
     let mut out = String::with_capacity(text.len());
     let mut map = SourceMap::default();
-    out.push_str(&text[..first]);
-    map.push_copy(0, 0);
-    let mut numeral_run_end = 0;
-    for (pos, c) in text[first..].char_indices().map(|(i, c)| (i + first, c)) {
-        let len = c.len_utf8();
-        if pos < numeral_run_end {
-            if let Some(d) = numeral_digit(c) {
-                map.push_replaced(out.len(), pos..pos + len);
-                out.push(d);
-                continue;
-            }
-        } else if numeral_digit(c).is_some() && !c.is_ascii() {
-            let run_end = numeral_run(text, pos);
-            if run_end > pos {
-                numeral_run_end = run_end;
-                let d = numeral_digit(c).unwrap_or(c);
-                map.push_replaced(out.len(), pos..pos + len);
-                out.push(d);
-                continue;
-            }
+    let mut pos = 0;
+    let mut next = Some(first);
+    loop {
+        // Copy what cannot change in one piece, then fold the character (or numeral run)
+        // that may.
+        let run_end = next.unwrap_or(text.len());
+        if run_end > pos {
+            map.push_copy(out.len(), pos);
+            out.push_str(&text[pos..run_end]);
+            pos = run_end;
         }
-        match fold_char(c) {
-            Fold::Keep => {
-                map.push_copy(out.len(), pos);
-                out.push(c);
+        let Some(c) = text[pos..].chars().next() else { break };
+        let numerals_end = if is_numeral(c) { numeral_run(text, pos) } else { pos };
+        if numerals_end > pos {
+            for (offset, c) in text[pos..numerals_end].char_indices() {
+                let at = pos + offset;
+                map.push_replaced(out.len(), at..at + c.len_utf8());
+                out.push(numeral_digit(c).unwrap_or(c));
             }
-            Fold::Drop => {}
-            Fold::To(ascii) => {
-                map.push_replaced(out.len(), pos..pos + len);
-                out.push(ascii);
+            pos = numerals_end;
+        } else {
+            let len = c.len_utf8();
+            match fold_char(c) {
+                Fold::Keep => {
+                    map.push_copy(out.len(), pos);
+                    out.push(c);
+                }
+                Fold::Drop => {}
+                Fold::To(ascii) => {
+                    map.push_replaced(out.len(), pos..pos + len);
+                    out.push(ascii);
+                }
             }
+            pos += len;
         }
+        next = first_foldable(text, pos);
     }
     Folded { text: Cow::Owned(out), map }
 }
@@ -71,15 +75,23 @@ enum Fold {
     To(char),
 }
 
-/// The byte offset of the first character that folding might change.
-fn first_foldable(text: &str) -> Option<usize> {
-    text.char_indices()
-        .find(|&(i, c)| {
-            !c.is_ascii()
-                && (!matches!(fold_char(c), Fold::Keep)
-                    || is_numeral(c) && numeral_run(text, i) > i)
-        })
-        .map(|(i, _)| i)
+/// The byte offset of the first character at or after `from` that folding might change.
+/// ASCII never changes, so it is skipped a byte at a time without decoding.
+fn first_foldable(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut pos = from;
+    while pos < bytes.len() {
+        if bytes[pos] < 0x80 {
+            pos += 1;
+            continue;
+        }
+        let c = text[pos..].chars().next()?;
+        if !matches!(fold_char(c), Fold::Keep) || is_numeral(c) && numeral_run(text, pos) > pos {
+            return Some(pos);
+        }
+        pos += c.len_utf8();
+    }
+    None
 }
 
 fn fold_char(c: char) -> Fold {
