@@ -74,11 +74,6 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// True when a vocabulary hit that is a label ends exactly at `pos`.
-pub(crate) fn label_ends_at(hits: &[Hit], pos: usize) -> bool {
-    hit_ending_at(hits, pos).is_some_and(|hit| hit.term.label.is_some())
-}
-
 /// The hit that ends exactly at `pos`, if any.
 pub(crate) fn hit_ending_at(hits: &[Hit], pos: usize) -> Option<&Hit> {
     let idx = hits.partition_point(|hit| hit.end < pos);
@@ -112,13 +107,10 @@ fn words(text: &str, hits: &[Hit], scan: &mut Scan) {
         // A label glued to its number: `ZFB18912345678`, `QQ12345678`. A one-letter label
         // (`q`, `v`) glued to digits is as likely the start of an ID (`q89191890`): not split.
         let digits_from = start + word.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-        let label_is_prefix =
-            hit_ending_at(hits, digits_from).is_some_and(|hit| hit.start == start);
-        if digits_from < pos
-            && digits_from - start >= 2
-            && label_is_prefix
-            && label_ends_at(hits, digits_from)
-        {
+        // The label must be the whole prefix of the word.
+        let label_is_prefix = hit_ending_at(hits, digits_from)
+            .is_some_and(|hit| hit.start == start && hit.term.label.is_some());
+        if digits_from < pos && digits_from - start >= 2 && label_is_prefix {
             pos = digit_run(text, digits_from, pos, scan);
             continue;
         }
