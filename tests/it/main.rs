@@ -17,3 +17,4 @@ mod tidy;
 mod crawl;
 // kill -9 mid-crawl and resume, through the real binary.
 mod resume;
+mod social;
