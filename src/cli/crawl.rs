@@ -60,14 +60,14 @@ pub(crate) fn run(args: &Args, bars: bool) -> anyhow::Result<ExitCode> {
 }
 
 /// Progress: one bar per site on a terminal, else a log line per site every few seconds.
-struct ProgressView {
+pub(crate) struct ProgressView {
     multi: Option<MultiProgress>,
     bars: Mutex<HashMap<String, ProgressBar>>,
     last_log: Mutex<HashMap<String, std::time::Instant>>,
 }
 
 impl ProgressView {
-    fn new(bars: bool) -> ProgressView {
+    pub(crate) fn new(bars: bool) -> ProgressView {
         let multi = bars.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         ProgressView {
             multi,
@@ -76,7 +76,7 @@ impl ProgressView {
         }
     }
 
-    fn show(&self, p: &SiteProgress) {
+    pub(crate) fn show(&self, p: &SiteProgress) {
         let Some(multi) = &self.multi else {
             let mut last = self.last_log.lock().unwrap_or_else(|e| e.into_inner());
             let due =
@@ -109,7 +109,7 @@ impl ProgressView {
         }
     }
 
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         for bar in self.bars.lock().unwrap_or_else(|e| e.into_inner()).values() {
             bar.finish();
         }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod crawl;
+mod demo;
 mod extract;
 mod status;
 
@@ -28,6 +29,8 @@ enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start bundled sample sites on 127.0.0.1, crawl them, and serve the UI on the findings.
+    Demo(demo::Args),
     /// Extract payment identifiers from one document (HTML or text, any common charset).
     Extract(extract::Args),
     /// Crawl the sites of a seeds file into the database.
@@ -47,9 +50,10 @@ pub(crate) struct UsageError(String);
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // Long-running commands log their progress at info; the others only warn.
-    let verbose = matches!(cli.command, Command::Crawl(_));
+    let verbose = matches!(cli.command, Command::Crawl(_) | Command::Demo(_));
     init_tracing(cli.log_format, verbose);
     let result = match &cli.command {
+        Command::Demo(args) => demo::run(args, cli.log_format == LogFormat::Text),
         Command::Extract(args) => extract::run(args),
         Command::Crawl(args) => crawl::run(args, cli.log_format == LogFormat::Text),
         Command::Accounts(args) => accounts::run(args),

@@ -117,7 +117,10 @@ fn trailing(text: &str, hits: &[Hit], end: usize, labels: &mut Labels) {
             .take_while(|c| matches!(c, '/' | '、' | '&' | ' '))
             .map(char::len_utf8)
             .sum();
-        if sep == 0 || found.len() > 3 {
+        // Labels chain with a separator, or glued (`（支付宝微信同号）`).
+        let glued_label =
+            sep == 0 && hit_starting_at(hits, pos).is_some_and(|h| h.term.label.is_some());
+        if (sep == 0 && !glued_label) || found.len() > 3 {
             break;
         }
         pos += sep;

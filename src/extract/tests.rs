@@ -39,6 +39,14 @@ fn one_number_with_two_labels_yields_both_kinds() {
 }
 
 #[test]
+fn trailing_glued_labels_add_to_a_leading_one() {
+    check_text(
+        "承兑U，支付宝秒到账：188 0273 5516（支付宝微信同号）",
+        &["alipay +8618802735516 otc", "wechat +8618802735516 otc"],
+    );
+}
+
+#[test]
 fn trailing_same_number_label_is_read() {
     check_text(
         "承兑收U 支付宝：15912340003（微信同号）",

@@ -18,3 +18,4 @@ mod crawl;
 // kill -9 mid-crawl and resume, through the real binary.
 mod resume;
 mod social;
+mod demo;

@@ -1,0 +1,101 @@
+//! `otcwatch demo`: the whole product in one command. Starts the bundled sample sites on
+//! 127.0.0.1, crawls them into `./demo-data` with a progress bar, prints what was found, then
+//! creates an admin user (password printed once) and serves the UI until Ctrl-C.
+
+use super::UsageError;
+use super::crawl::ProgressView;
+use crate::crawl;
+use crate::demo;
+use crate::store::{AccountFilter, Db};
+use anyhow::Context;
+use std::io::IsTerminal;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Marks a directory as made by `otcwatch demo`, so a later demo may replace it.
+const MARKER: &str = ".otcwatch-demo";
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Where the demo's database goes. A previous demo's directory is replaced; any other
+    /// non-empty directory is refused.
+    #[arg(long, default_value = "./demo-data")]
+    data: PathBuf,
+    /// Where the web UI listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Crawl and print the summary, then exit without serving the UI.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+pub(crate) fn run(args: &Args, bars: bool) -> anyhow::Result<ExitCode> {
+    prepare(&args.data)?;
+    let db = super::open_db(&args.data)?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .context("binding the demo sites to 127.0.0.1")?;
+        let sites = demo::serve_sites(listener).context("starting the demo sites")?;
+        eprintln!(
+            "demo sites: http://{}/ (forum, news, a feed and a Telegram-style channel)",
+            sites.addr
+        );
+        let seeds = demo::seeds(sites.addr).map_err(|problems| anyhow::anyhow!("{problems}"))?;
+        let view = ProgressView::new(bars && std::io::stderr().is_terminal());
+        let options = crawl::Options { once: true, site: None };
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        crawl::run(&seeds, db.clone(), &options, &|p| view.show(p), shutdown).await?;
+        view.finish();
+        summary(&db)?;
+        anyhow::Ok(())
+    })?;
+    if args.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Makes `dir` an empty demo directory: created, or replaced if an earlier demo made it.
+fn prepare(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        let empty = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .next()
+            .is_none();
+        if !empty && !dir.join(MARKER).exists() {
+            return Err(UsageError(format!(
+                "{} exists and was not made by `otcwatch demo`; pass --data with a new directory",
+                dir.display()
+            ))
+            .into());
+        }
+        std::fs::remove_dir_all(dir)
+            .with_context(|| format!("removing the previous demo at {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(dir.join(MARKER), "made by `otcwatch demo`; the next demo replaces it\n")
+        .with_context(|| format!("writing {}", dir.join(MARKER).display()))?;
+    Ok(())
+}
+
+/// Prints what the crawl found: accounts by kind, and how many are advertised for OTC.
+fn summary(db: &Db) -> anyhow::Result<()> {
+    let accounts = db.accounts(&AccountFilter::default())?;
+    let otc = accounts.iter().filter(|a| a.otc).count();
+    let mut by_kind = std::collections::BTreeMap::new();
+    for account in &accounts {
+        *by_kind.entry(account.kind).or_insert(0usize) += 1;
+    }
+    let kinds: Vec<String> = by_kind.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+    println!(
+        "found {} accounts ({otc} advertised for OTC trades): {}",
+        accounts.len(),
+        kinds.join(", ")
+    );
+    Ok(())
+}
