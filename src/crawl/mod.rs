@@ -205,6 +205,8 @@ struct Scheduler<'a> {
     progress: HashMap<String, SiteProgress>,
     /// Sites whose crawl ended in this run: with `once`, they are not started again.
     finished: HashSet<String>,
+    /// Sites with commits since the last flush, whose crawl state is written at the flush.
+    dirty_sites: HashSet<String>,
 }
 
 impl<'a> Scheduler<'a> {
@@ -222,6 +224,7 @@ impl<'a> Scheduler<'a> {
             pending_findings: HashMap::new(),
             progress: HashMap::new(),
             finished: HashSet::new(),
+            dirty_sites: HashSet::new(),
         };
         // A crawl that was running when the process died resumes where it stopped.
         for site in sched.selected(options) {
@@ -675,8 +678,8 @@ impl<'a> Scheduler<'a> {
             tracing::info!(site, url = final_url, %kind, value, "identifier disappeared");
         }
         *self.pending_findings.entry(site.to_owned()).or_default() += n_findings;
-        if let Some(run) = self.active.get_mut(site) {
-            self.db.put_site(&run.state)?;
+        if !self.dirty_sites.contains(site) {
+            self.dirty_sites.insert(site.to_owned());
         }
         self.unflushed += 1;
         Ok(())
@@ -687,6 +690,13 @@ impl<'a> Scheduler<'a> {
         &mut self,
         progress: &(dyn Fn(&SiteProgress) + Sync),
     ) -> Result<(), Error> {
+        // The crawl state of each site that committed since the last flush, written once per
+        // flush rather than once per page: it is durable at the same moment either way.
+        for name in self.dirty_sites.drain() {
+            if let Some(run) = self.active.get(&name) {
+                self.db.put_site(&run.state)?;
+            }
+        }
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || db.flush())
             .await
