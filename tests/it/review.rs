@@ -137,8 +137,15 @@ fn bulk_review_reads_stdin_and_skips_blanks_and_comments() {
             format!("tron:{TRON}  new -> dismissed  (cursor 2)")
         ]
     );
-    let db = Db::open(&path).expect("reopen");
-    assert_eq!(db.account(Kind::Tron, TRON).unwrap().unwrap().status, Status::Dismissed);
+    let table = ok(&otc(&path, &["accounts", "--status", "dismissed"], None)).to_string();
+    let rows: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows[0][..3], ["KIND", "VALUE", "STATUS"]);
+    assert_eq!(rows.len(), 3, "{table}");
+    assert!(rows[1..].iter().all(|row| row[2] == "dismissed"), "{table}");
+    let none = ok(&otc(&path, &["accounts", "--status", "confirmed"], None)).to_string();
+    assert!(none.contains("(no accounts match;"), "{none}");
+    let jsonl = ok(&otc(&path, &["accounts", "--format", "jsonl"], None)).to_string();
+    assert!(jsonl.lines().all(|line| line.contains(r#""status":"dismissed""#)), "{jsonl}");
 }
 
 #[test]
