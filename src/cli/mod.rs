@@ -5,7 +5,10 @@ mod accounts;
 mod crawl;
 mod demo;
 mod extract;
+mod review;
+mod show;
 mod status;
+mod webhook;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -39,6 +42,13 @@ enum Command {
     Accounts(accounts::Args),
     /// Show each site's crawl state.
     Status(status::Args),
+    /// Set the review status of an account (or of KIND:VALUE lines on stdin).
+    Review(review::Args),
+    /// Show one account: sightings, related accounts, audit history.
+    Show(show::Args),
+    /// Manage webhook receivers of watchlist changes and deliver to them.
+    #[command(subcommand_required = true)]
+    Webhook(webhook::Args),
 }
 
 /// An error that is the user's to fix (bad input, bad configuration): exit code 2.
@@ -50,7 +60,7 @@ pub(crate) struct UsageError(String);
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // Long-running commands log their progress at info; the others only warn.
-    let verbose = matches!(cli.command, Command::Crawl(_) | Command::Demo(_));
+    let verbose = matches!(cli.command, Command::Crawl(_) | Command::Demo(_) | Command::Webhook(_));
     init_tracing(cli.log_format, verbose);
     let result = match &cli.command {
         Command::Demo(args) => demo::run(args, cli.log_format == LogFormat::Text),
@@ -58,6 +68,9 @@ pub fn main() -> ExitCode {
         Command::Crawl(args) => crawl::run(args, cli.log_format == LogFormat::Text),
         Command::Accounts(args) => accounts::run(args),
         Command::Status(args) => status::run(args),
+        Command::Review(args) => review::run(args),
+        Command::Show(args) => show::run(args),
+        Command::Webhook(args) => webhook::run(args),
     };
     match result {
         Ok(code) => code,

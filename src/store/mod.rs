@@ -11,7 +11,9 @@
 //! All methods block; call them from `spawn_blocking` or a dedicated thread in async code.
 //!
 //! Files: `frontier.rs` (queue and dedup), `commit.rs` (one fetch result), `touch.rs` (an
-//! unchanged re-crawl), `accounts.rs` (the queries reviewers and exporters read).
+//! unchanged re-crawl), `accounts.rs` (the queries reviewers and exporters read),
+//! `review.rs` (the review model: status, audit trail, watchlist feed), `links.rs` (related
+//! accounts), `outbox.rs` (webhook receivers and the durable delivery outbox).
 
 mod accounts;
 mod bodies;
@@ -19,10 +21,15 @@ mod codec;
 mod commit;
 mod frontier;
 mod keys;
+mod links;
+mod outbox;
+mod review;
 mod touch;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod review_tests;
 
 use crate::extract::{self, Kind};
 use serde::{Deserialize, Serialize};
@@ -30,6 +37,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+pub use links::{LINK_CAP, Link};
+pub use outbox::{Delivery, OutboxEntry, Receiver};
+pub use review::{AuditRecord, Review, SYSTEM_REVIEWER, Status, UnknownStatus, WatchlistChange};
 
 /// sled's page cache. The frontier holds millions of URLs; with this cap the working set stays
 /// bounded and the rest is read back from disk (through the OS page cache) on demand.
@@ -57,6 +68,20 @@ pub enum Error {
     /// A site name, URL or identifier value that cannot be part of a key (it contains NUL).
     #[error("{what} {value:?} cannot be stored: it contains a NUL byte")]
     InvalidKey { what: &'static str, value: String },
+    /// A review or a list of reviews names an account that was never seen: nothing was
+    /// written (the API answers 404).
+    #[error("no account {kind}:{value}; only identifiers the crawler has seen can be reviewed")]
+    UnknownAccount { kind: Kind, value: String },
+    /// A review that cannot be recorded as given (empty reviewer, control characters in a
+    /// tag): nothing was written.
+    #[error("invalid review: {reason}")]
+    InvalidReview { reason: String },
+    /// No webhook receiver has this id.
+    #[error("no webhook receiver with id {id}; `otcwatch webhook list` shows them")]
+    UnknownWebhook { id: u64 },
+    /// A webhook URL that is not an absolute http(s) URL.
+    #[error("invalid webhook URL {url:?}: {reason}")]
+    InvalidWebhook { url: String, reason: String },
 }
 
 /// A handle to the database; clones share it.
@@ -197,8 +222,26 @@ pub struct Account {
     pub sightings: u32,
     /// Distinct sites, sorted.
     pub sites: Vec<String>,
-    /// Review status: "new" for now.
-    pub status: String,
+    /// Review status; changed by [`Db::review`], and put back to `new` by a commit that brings
+    /// a dismissed account evidence from a new site.
+    #[serde(default)]
+    pub status: Status,
+    /// Who set the status last (a person, or `otcwatch` for an automatic reopen).
+    #[serde(default)]
+    pub reviewer: Option<String>,
+    /// When the status was set last, in ms since the Unix epoch.
+    #[serde(default)]
+    pub reviewed_ms: Option<u64>,
+    /// The last review's note.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Every tag any review gave, sorted and distinct.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Why the status is what it is when otcwatch set it (`new evidence on site X`); `None`
+    /// after a person's review.
+    #[serde(default)]
+    pub status_reason: Option<String>,
 }
 
 /// One identifier on one page (or post) of one site, across re-crawls.
@@ -243,6 +286,8 @@ pub struct AccountFilter {
     pub min_score: Option<f32>,
     /// Case-insensitive substring of the value.
     pub text: Option<String>,
+    /// In this review status.
+    pub status: Option<Status>,
 }
 
 /// Totals for dashboards.
@@ -292,6 +337,11 @@ impl Db {
             accounts: tree("accounts")?,
             sightings: tree("sightings")?,
             meta: tree("meta")?,
+            links: tree("links")?,
+            watch: tree("watch")?,
+            audit: tree("audit")?,
+            receivers: tree("receivers")?,
+            outbox: tree("outbox")?,
             path: path.to_path_buf(),
             db,
         };
@@ -361,6 +411,11 @@ struct Trees {
     accounts: sled::Tree,
     sightings: sled::Tree,
     meta: sled::Tree,
+    links: sled::Tree,
+    watch: sled::Tree,
+    audit: sled::Tree,
+    receivers: sled::Tree,
+    outbox: sled::Tree,
 }
 
 /// How long `Db::open` waits for a lock that a just-dropped handle of this same process (or

@@ -19,3 +19,7 @@ mod crawl;
 mod resume;
 mod social;
 mod demo;
+// Review, show and webhook commands through the real binary, on a seeded temp store.
+mod review;
+// Webhook delivery from the outbox to an in-test receiver that is down, then up.
+mod webhook;
