@@ -18,5 +18,6 @@ pub mod fetch;
 pub mod parse;
 pub mod extract;
 pub mod store;
+pub mod export;
 pub mod crawl;
 pub mod cli;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod crawl;
+mod export;
 mod extract;
 mod status;
 
@@ -36,6 +37,8 @@ enum Command {
     Accounts(accounts::Args),
     /// Show each site's crawl state.
     Status(status::Args),
+    /// Export accounts as CSV, JSONL, a STIX 2.1 bundle or a MISP feed folder.
+    Export(export::Args),
 }
 
 /// An error that is the user's to fix (bad input, bad configuration): exit code 2.
@@ -54,6 +57,7 @@ pub fn main() -> ExitCode {
         Command::Crawl(args) => crawl::run(args, cli.log_format == LogFormat::Text),
         Command::Accounts(args) => accounts::run(args),
         Command::Status(args) => status::run(args),
+        Command::Export(args) => export::run(args),
     };
     match result {
         Ok(code) => code,

@@ -17,3 +17,5 @@ mod tidy;
 mod crawl;
 // kill -9 mid-crawl and resume, through the real binary.
 mod resume;
+// `otcwatch export` on a filled store: CSV, JSONL, STIX 2.1 and MISP checked against their specs.
+mod export;
