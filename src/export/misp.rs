@@ -266,6 +266,17 @@ mod tests {
     }
 
     #[test]
+    fn only_confirmed_and_watchlisted_accounts_are_for_detection() {
+        for (status, to_ids) in
+            [("new", false), ("confirmed", true), ("watchlisted", true), ("dismissed", false)]
+        {
+            let account = crate::export::sample_account(Kind::Btc, "1Boat", status, 2_000);
+            let entry = Entry { account, sightings: Vec::new() };
+            assert_eq!(attribute("site", &entry)["to_ids"], to_ids, "{status}");
+        }
+    }
+
+    #[test]
     fn dates_are_utc_days() {
         assert_eq!(date(1_700_000_000_000), "2023-11-14");
     }

@@ -134,9 +134,39 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
     }
 }
 
+/// An account for unit tests. The status is parsed, so this works with the status as a
+/// string and as the review enum.
+#[cfg(test)]
+pub(crate) fn sample_account(kind: Kind, value: &str, status: &str, last_seen_ms: u64) -> Account {
+    Account {
+        kind,
+        value: value.to_string(),
+        otc: true,
+        score: 0.9,
+        first_seen_ms: 1_000,
+        last_seen_ms,
+        sightings: 1,
+        sites: vec!["site".to_string()],
+        status: status.parse().unwrap(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filter_keeps_by_status_kind_and_last_sighting() {
+        let account = sample_account(Kind::Qq, "12345", "watchlisted", 5_000);
+        let keeps = |filter: Filter| filter.keeps(&account);
+        assert!(keeps(Filter::default()));
+        assert!(keeps(Filter { status: Some("watchlisted".into()), ..Filter::default() }));
+        assert!(!keeps(Filter { status: Some("new".into()), ..Filter::default() }));
+        assert!(keeps(Filter { kind: Some(Kind::Qq), ..Filter::default() }));
+        assert!(!keeps(Filter { kind: Some(Kind::Wechat), ..Filter::default() }));
+        assert!(keeps(Filter { since_ms: Some(5_000), ..Filter::default() }));
+        assert!(!keeps(Filter { since_ms: Some(5_001), ..Filter::default() }));
+    }
 
     #[test]
     fn confidence_is_a_percentage_of_the_score() {

@@ -314,6 +314,21 @@ mod tests {
     }
 
     #[test]
+    fn the_review_status_sets_the_indicator_type() {
+        use crate::export::sample_account;
+        for (status, want) in [
+            ("new", "unknown"),
+            ("confirmed", "malicious-activity"),
+            ("watchlisted", "malicious-activity"),
+            ("dismissed", "benign"),
+        ] {
+            let account = sample_account(Kind::Qq, "12345", status, 2_000);
+            assert_eq!(indicator_type(&account), want, "{status}");
+            assert!(labels(&account).contains(&format!("status:{status}")));
+        }
+    }
+
+    #[test]
     fn patterns_escape_quotes_and_backslashes() {
         let wechat = observable(Kind::Wechat, r"o'brien\x");
         assert_eq!(
