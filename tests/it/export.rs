@@ -25,8 +25,8 @@ const ETH: &str = "0x52908400098527886E0F7030069857D2E4169EE7";
 const BTC: &str = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
 const CARD: &str = "6222021234567890128";
 const CARD_LUHN_FAILED: &str = "6222021234567890123";
-/// Values from hostile pages: a quote and a backslash must survive every format.
-const EMAIL: &str = "o'brien@example.com";
+const EMAIL: &str = "otc_desk+usdt@qq.com";
+/// A value from a hostile page: the quote and the backslash must survive every format.
 const WECHAT: &str = r"bad\wx'id";
 const TELEGRAM: &str = "otc_seller";
 /// Evidence a spreadsheet would run as a formula.
@@ -78,7 +78,7 @@ impl Store {
             T2,
             vec![
                 finding(Kind::Alipay, ALIPAY, 0.8, "出U 支付宝 13912340001"),
-                finding(Kind::Email, EMAIL, 0.5, "mail o'brien@example.com"),
+                finding(Kind::Email, EMAIL, 0.5, "mail otc_desk+usdt@qq.com"),
                 finding(Kind::Wechat, WECHAT, 0.7, r"微信 bad\wx'id"),
                 finding(Kind::BankCard, CARD, 0.9, "银行卡 6222 0212 3456 7890 128"),
                 finding(Kind::BankCard, CARD_LUHN_FAILED, 0.3, "银联卡 6222021234567890123"),
@@ -327,7 +327,7 @@ fn sco_uuid(object: &Value) -> Uuid {
         .map(|name| format!("{}:{}", Value::from(*name), Value::from(str_of(&object[*name]))))
         .collect();
     let canonical = format!("{{{}}}", fields.join(","));
-    let namespace = Uuid::from_u128(0x00ab_edb4_aa42_5b50_9c1d_8a8f_1b2a_4e22);
+    let namespace = Uuid::from_u128(0x00ab_edb4_aa42_466c_9c01_fed2_3315_a9b7);
     Uuid::new_v5(&namespace, canonical.as_bytes())
 }
 
@@ -467,6 +467,14 @@ fn stix_bundle_follows_the_spec() {
     want.sort();
     exported.sort();
     assert_eq!(exported, want, "one indicator per account, the value in its pattern");
+    // The ids other producers give the same observables (the OASIS Python library, stix2
+    // 3.0.2: `stix2.EmailAddress(value=…).id`, `stix2.UserAccount(…).id`).
+    for id in [
+        "email-addr--38541448-5116-58f5-b1bb-aa3bcb2319bb",
+        "user-account--fde0d0dc-62cb-5bef-85be-8f6f2dd4d04b",
+    ] {
+        assert!(objects.contains_key(id), "no {id}");
+    }
     // The quote and the backslash went through the pattern escaping.
     let wechat = objects.values().find(|o| o["name"] == format!("WeChat ID {WECHAT}")).unwrap();
     assert!(str_of(&wechat["pattern"]).contains(r"'bad\\wx\'id'"), "{wechat}");
@@ -659,6 +667,31 @@ fn two_exports_of_the_same_data_are_identical() {
     for name in names(&a) {
         assert_eq!(std::fs::read(a.join(&name)).unwrap(), std::fs::read(b.join(&name)).unwrap());
     }
+}
+
+#[test]
+fn exports_never_read_page_bodies() {
+    let store = Store::filled();
+    let before: Vec<String> =
+        ["csv", "jsonl", "stix"].iter().map(|f| store.stdout(&["--format", f])).collect();
+    // Every stored body becomes garbage: reading one would fail the export.
+    let mut corrupted = 0;
+    let mut dirs = vec![store.db.join("bodies")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("list the bodies") {
+            let path = entry.expect("a body entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                std::fs::write(&path, b"not lz4").expect("corrupt a body");
+                corrupted += 1;
+            }
+        }
+    }
+    assert_eq!(corrupted, 3, "one body per committed page");
+    let after: Vec<String> =
+        ["csv", "jsonl", "stix"].iter().map(|f| store.stdout(&["--format", f])).collect();
+    assert_eq!(before, after);
 }
 
 #[test]
