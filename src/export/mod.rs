@@ -134,21 +134,23 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
     }
 }
 
-/// An account for unit tests. The status is parsed, so this works with the status as a
-/// string and as the review enum.
+/// An account for unit tests, built from JSON so that it works whatever fields the store's
+/// `Account` gains (the review branch adds some, with serde defaults) and with the status as a
+/// string or as the review enum.
 #[cfg(test)]
 pub(crate) fn sample_account(kind: Kind, value: &str, status: &str, last_seen_ms: u64) -> Account {
-    Account {
-        kind,
-        value: value.to_string(),
-        otc: true,
-        score: 0.9,
-        first_seen_ms: 1_000,
-        last_seen_ms,
-        sightings: 1,
-        sites: vec!["site".to_string()],
-        status: status.parse().unwrap(),
-    }
+    serde_json::from_value(serde_json::json!({
+        "kind": kind,
+        "value": value,
+        "otc": true,
+        "score": 0.9,
+        "first_seen_ms": 1_000,
+        "last_seen_ms": last_seen_ms,
+        "sightings": 1,
+        "sites": ["site"],
+        "status": status,
+    }))
+    .unwrap()
 }
 
 #[cfg(test)]
