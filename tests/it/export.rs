@@ -171,7 +171,10 @@ fn csv_round_trips_and_neutralises_formulas() {
     let out = store.stdout(&["--format", "csv"]);
     let mut reader = csv::Reader::from_reader(out.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
-    assert_eq!(header, otcwatch::export::csv::HEADER);
+    // A contract: spreadsheets and scripts address columns by these names and positions.
+    let contract = "kind,value,status,otc,score,first_seen,last_seen,sightings,sites,places,\
+                    best_place,best_context";
+    assert_eq!(header.join(","), contract);
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), ACCOUNTS.len());
     for (row, (kind, value)) in rows.iter().zip(ACCOUNTS) {
@@ -692,6 +695,30 @@ fn exports_never_read_page_bodies() {
     let after: Vec<String> =
         ["csv", "jsonl", "stix"].iter().map(|f| store.stdout(&["--format", f])).collect();
     assert_eq!(before, after);
+}
+
+#[test]
+fn an_empty_store_exports_empty_files_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    drop(Db::open(&db).unwrap());
+    let export = |args: &[&str]| {
+        let mut all = vec!["export", "--db", db.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let run = run(&all, None);
+        assert_eq!(run.code(), 0, "{run:#?}");
+        run.stdout
+    };
+    assert_eq!(export(&["--format", "csv"]).lines().count(), 1, "the header alone");
+    assert_eq!(export(&["--format", "jsonl"]), "");
+    let bundle: Value = serde_json::from_str(&export(&["--format", "stix"])).unwrap();
+    let objects = check_bundle(&bundle);
+    let types: BTreeSet<&str> = objects.values().map(|o| str_of(&o["type"])).collect();
+    assert_eq!(types, BTreeSet::from(["identity", "extension-definition"]));
+    let feed = dir.path().join("feed");
+    export(&["--format", "misp", "--out", feed.to_str().unwrap()]);
+    assert_eq!(read_json(&feed.join("manifest.json")), serde_json::json!({}));
+    assert_eq!(std::fs::read_to_string(feed.join("hashes.csv")).unwrap(), "");
 }
 
 #[test]
