@@ -6,7 +6,7 @@
 //!
 //! # Events
 //!
-//! One event per site: "payment accounts advertised on <site>", holding every exported account
+//! One event per site: "payment accounts advertised on SITE", holding every exported account
 //! seen on that site. A site is what a reviewer investigates and what changes together, and
 //! its event keeps its uuid (UUIDv5 of the site name) from one export to the next, so a MISP
 //! that pulls the feed again updates the event instead of adding another. An account seen on
