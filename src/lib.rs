@@ -19,6 +19,7 @@ pub mod parse;
 pub mod extract;
 pub mod store;
 pub mod notify;
+pub mod export;
 pub mod crawl;
 pub mod demo;
 pub mod cli;

@@ -4,6 +4,7 @@
 mod accounts;
 mod crawl;
 mod demo;
+mod export;
 mod extract;
 mod review;
 mod show;
@@ -49,6 +50,8 @@ enum Command {
     /// Manage webhook receivers of watchlist changes and deliver to them.
     #[command(subcommand_required = true)]
     Webhook(webhook::Args),
+    /// Export accounts as CSV, JSONL, a STIX 2.1 bundle or a MISP feed folder.
+    Export(export::Args),
 }
 
 /// An error that is the user's to fix (bad input, bad configuration): exit code 2.
@@ -71,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Review(args) => review::run(args),
         Command::Show(args) => show::run(args),
         Command::Webhook(args) => webhook::run(args),
+        Command::Export(args) => export::run(args),
     };
     match result {
         Ok(code) => code,

@@ -23,3 +23,5 @@ mod demo;
 mod review;
 // Webhook delivery from the outbox to an in-test receiver that is down, then up.
 mod webhook;
+// `otcwatch export` on a filled store: CSV, JSONL, STIX 2.1 and MISP checked against their specs.
+mod export;
