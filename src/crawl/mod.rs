@@ -13,7 +13,7 @@ use crate::fetch::robots::{self, RobotsFetch};
 use crate::fetch::{self, guard::Guard, sitemap};
 use crate::schedule::politeness::{Hosts, ROBOTS_BACKOFF, RobotsState};
 use crate::schedule::{self, scope};
-use crate::store::{self, FindingRecord, PageCommit, Queued, SiteState, UrlRecord};
+use crate::store::{self, FindingRecord, PageCommit, PageWork, Queued, SiteState, UrlRecord};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
@@ -110,6 +110,7 @@ pub async fn run(
         let now = Instant::now();
         sched.start_due_crawls(options)?;
         let wake = sched.dispatch(now, &client, &agent, &warninglist, &tx, &mut tasks)?;
+        sched.commit_pending()?;
         if sched.finish_idle_sites()? {
             sched.flush_and_report(progress).await?;
             if options.once && sched.active.is_empty() {
@@ -130,6 +131,8 @@ pub async fn run(
                 while let Ok(done) = rx.try_recv() {
                     sched.handle(done, &tx, &client, &mut tasks)?;
                 }
+                // All results that arrived together are committed in one transaction.
+                sched.commit_pending()?;
             }
             () = tokio::time::sleep(sleep_for) => {}
         }
@@ -207,6 +210,10 @@ struct Scheduler<'a> {
     finished: HashSet<String>,
     /// Sites with commits since the last flush, whose crawl state is written at the flush.
     dirty_sites: HashSet<String>,
+    /// Results waiting for the next batch commit (`commit_pending`).
+    pending: Vec<PageWork>,
+    /// Unchanged pages whose sightings are touched after the batch commits.
+    touches: Vec<(String, String)>,
 }
 
 impl<'a> Scheduler<'a> {
@@ -225,6 +232,8 @@ impl<'a> Scheduler<'a> {
             progress: HashMap::new(),
             finished: HashSet::new(),
             dirty_sites: HashSet::new(),
+            pending: Vec::new(),
+            touches: Vec::new(),
         };
         // A crawl that was running when the process died resumes where it stopped.
         for site in sched.selected(options) {
@@ -376,7 +385,15 @@ impl<'a> Scheduler<'a> {
                             failure: Some("disallowed by robots.txt".to_owned()),
                             ..self.db.url(&entry.url)?.unwrap_or_default()
                         };
-                        self.commit(&name, entry, record, None, Vec::new(), url.as_str())?;
+                        self.commit(
+                            &name,
+                            entry,
+                            record,
+                            None,
+                            Vec::new(),
+                            url.as_str(),
+                            Vec::new(),
+                        );
                         continue;
                     }
                     RobotsState::Known { expires, .. } if *expires <= now => {
@@ -557,14 +574,14 @@ impl<'a> Scheduler<'a> {
                 record.content_hash = Some(hash);
                 run.state.pages += 1;
                 run.state.post_newest = run.state.post_newest.max(newest);
-                self.follow(&site, entry.depth, links)?;
-                self.follow_pages(&site, entry.depth, next)?;
+                let mut queue = self.follow(&site, entry.depth, links);
+                queue.extend(self.follow_pages(&site, entry.depth, next));
                 final_url = page_url.to_string();
                 let findings = findings.unwrap_or_default();
                 let body = changed.then_some(body);
-                self.commit(&site, entry, record, body, findings, &final_url)?;
+                self.commit(&site, entry, record, body, findings, &final_url, queue);
                 if !changed {
-                    self.db.touch_unchanged(&site, &final_url, now_ms())?;
+                    self.touches.push((site.clone(), final_url.clone()));
                 }
             }
             Fetched::NotModified { links } => {
@@ -572,14 +589,14 @@ impl<'a> Scheduler<'a> {
                 record.failure = None;
                 record.revisit_ms = Some(revisit_ms(&record, false, &run.site));
                 run.state.pages += 1;
-                self.follow(&site, entry.depth, links)?;
+                let queue = self.follow(&site, entry.depth, links);
                 final_url = entry.url.clone();
-                self.commit(&site, entry, record, None, Vec::new(), &final_url)?;
-                self.db.touch_unchanged(&site, &final_url, now_ms())?;
+                self.commit(&site, entry, record, None, Vec::new(), &final_url, queue);
+                self.touches.push((site.clone(), final_url.clone()));
             }
             Fetched::NotDue { links, fetched_ms } => {
                 run.state.pages += 1;
-                self.follow(&site, entry.depth, links)?;
+                let queue = self.follow(&site, entry.depth, links);
                 let commit = PageCommit {
                     final_url: entry.url.clone(),
                     queued: entry,
@@ -590,12 +607,12 @@ impl<'a> Scheduler<'a> {
                     // interval runs from the real fetch.
                     fetched_ms,
                 };
-                self.commit_page(&site, commit)?;
+                self.commit_page(commit, queue);
             }
             Fetched::Skipped { reason } => {
                 record.failure = Some(reason);
                 final_url = entry.url.clone();
-                self.commit(&site, entry, record, None, Vec::new(), &final_url)?;
+                self.commit(&site, entry, record, None, Vec::new(), &final_url, Vec::new());
             }
             Fetched::Failed { failure } => {
                 let retries = run.throttle_retries.entry(entry.seq).or_insert(0);
@@ -616,40 +633,33 @@ impl<'a> Scheduler<'a> {
                 record.failures += 1;
                 record.failure = Some(format!("{:?}: {}", failure.kind, failure.message));
                 final_url = entry.url.clone();
-                self.commit(&site, entry, record, None, Vec::new(), &final_url)?;
+                self.commit(&site, entry, record, None, Vec::new(), &final_url, Vec::new());
             }
         }
         Ok(())
     }
 
-    /// Queues a page's links that are in scope and within depth.
-    fn follow(&mut self, site: &str, depth: u16, links: Vec<Url>) -> Result<(), Error> {
-        let Some(run) = self.active.get_mut(site) else { return Ok(()) };
+    /// A page's links that are in scope and within depth, to queue with its commit.
+    fn follow(&mut self, site: &str, depth: u16, links: Vec<Url>) -> Vec<(String, u16)> {
+        let Some(run) = self.active.get_mut(site) else { return Vec::new() };
         if depth >= run.site.max_depth {
-            return Ok(());
+            return Vec::new();
         }
-        let links = in_scope(run, links);
-        if links.is_empty() {
-            return Ok(());
-        }
-        let items: Vec<(String, u16)> = links.into_iter().map(|url| (url, depth + 1)).collect();
-        self.db.enqueue_many(site, run.state.epoch, &items, now_ms())?;
-        Ok(())
+        in_scope(run, links).into_iter().map(|url| (url, depth + 1)).collect()
     }
 
-    /// Queues the next page of a social source. Scope rules are for links found on pages;
-    /// these URLs are made by the crawler itself, and `max_pages` bounds them.
-    fn follow_pages(&mut self, site: &str, depth: u16, next: Vec<Url>) -> Result<(), Error> {
-        let Some(run) = self.active.get(site) else { return Ok(()) };
-        if next.is_empty() || run.site.kind == SourceKind::Web {
-            return Ok(());
+    /// The next page of a social source, to queue with its commit. Scope rules are for links
+    /// found on pages; these URLs are made by the crawler itself, and `max_pages` bounds them.
+    fn follow_pages(&self, site: &str, depth: u16, next: Vec<Url>) -> Vec<(String, u16)> {
+        match self.active.get(site) {
+            Some(run) if run.site.kind != SourceKind::Web => {
+                next.into_iter().map(|url| (url.to_string(), depth.saturating_add(1))).collect()
+            }
+            _ => Vec::new(),
         }
-        let items: Vec<(String, u16)> =
-            next.into_iter().map(|url| (url.to_string(), depth.saturating_add(1))).collect();
-        self.db.enqueue_many(site, run.state.epoch, &items, now_ms())?;
-        Ok(())
     }
 
+    #[expect(clippy::too_many_arguments, reason = "the parts of one commit, named at the call")]
     fn commit(
         &mut self,
         site: &str,
@@ -658,30 +668,52 @@ impl<'a> Scheduler<'a> {
         body: Option<Vec<u8>>,
         findings: Vec<FindingRecord>,
         final_url: &str,
-    ) -> Result<(), Error> {
+        links: Vec<(String, u16)>,
+    ) {
+        debug_assert_eq!(entry.site, site);
         let final_url = final_url.to_owned();
         let commit =
             PageCommit { queued: entry, record, body, findings, fetched_ms: now_ms(), final_url };
-        self.commit_page(site, commit)
+        self.commit_page(commit, links);
     }
 
-    /// Commits one result in one store transaction and counts its findings for the next flush.
-    fn commit_page(&mut self, site: &str, commit: PageCommit) -> Result<(), Error> {
-        let n_findings = commit.findings.len() as u64;
-        let final_url = commit.final_url.clone();
-        let final_url = final_url.as_str();
-        let change = self.db.commit_page(commit)?;
-        for (kind, value) in &change.appeared {
-            tracing::debug!(site, url = final_url, %kind, value, "identifier appeared");
+    /// Adds one result (and the links it queues) to the batch of the next commit.
+    fn commit_page(&mut self, commit: PageCommit, links: Vec<(String, u16)>) {
+        self.pending.push(PageWork { commit, links, links_due_ms: now_ms() });
+    }
+
+    /// Commits the batch of results in one store transaction and counts their findings for
+    /// the next flush. Called before anything reads what the batch changes (queue lengths,
+    /// due entries) and before every flush.
+    fn commit_pending(&mut self) -> Result<(), Error> {
+        if self.pending.is_empty() {
+            return Ok(());
         }
-        for (kind, value) in &change.disappeared {
-            tracing::info!(site, url = final_url, %kind, value, "identifier disappeared");
+        let batch = std::mem::take(&mut self.pending);
+        let places: Vec<(String, String, u64)> = batch
+            .iter()
+            .map(|w| {
+                let c = &w.commit;
+                (c.queued.site.clone(), c.final_url.clone(), c.findings.len() as u64)
+            })
+            .collect();
+        let changes = self.db.commit_pages(batch)?;
+        for ((site, url, n_findings), change) in places.iter().zip(&changes) {
+            for (kind, value) in &change.appeared {
+                tracing::debug!(site, url, %kind, value, "identifier appeared");
+            }
+            for (kind, value) in &change.disappeared {
+                tracing::info!(site, url, %kind, value, "identifier disappeared");
+            }
+            *self.pending_findings.entry(site.clone()).or_default() += n_findings;
+            if !self.dirty_sites.contains(site) {
+                self.dirty_sites.insert(site.clone());
+            }
         }
-        *self.pending_findings.entry(site.to_owned()).or_default() += n_findings;
-        if !self.dirty_sites.contains(site) {
-            self.dirty_sites.insert(site.to_owned());
+        self.unflushed += places.len();
+        for (site, url) in std::mem::take(&mut self.touches) {
+            self.db.touch_unchanged(&site, &url, now_ms())?;
         }
-        self.unflushed += 1;
         Ok(())
     }
 
@@ -690,6 +722,7 @@ impl<'a> Scheduler<'a> {
         &mut self,
         progress: &(dyn Fn(&SiteProgress) + Sync),
     ) -> Result<(), Error> {
+        self.commit_pending()?;
         // The crawl state of each site that committed since the last flush, written once per
         // flush rather than once per page: it is durable at the same moment either way.
         for name in self.dirty_sites.drain() {

@@ -11,12 +11,12 @@
 //! goes back to `new` with the reason, and the change gets an audit record, a watchlist cursor
 //! and its webhook deliveries (`review.rs`), like a reviewer's.
 
-use super::frontier::{TxResult, add_count, mark_seen, take};
+use super::frontier::{TxResult, add_count, enqueue_tx, mark_seen, take};
 use super::links::{self, AtPlace};
 use super::review::{self, ChangeTx, Status};
 use super::{
-    Account, ChangeRecord, Db, Error, FindingRecord, PageChange, PageCommit, Sighting, UrlRecord,
-    abort, codec, keys, tx_error,
+    Account, ChangeRecord, Db, Error, FindingRecord, PageChange, PageCommit, PageWork, Sighting,
+    UrlRecord, abort, codec, keys, tx_error,
 };
 use crate::extract::Kind;
 use sled::Transactional;
@@ -53,24 +53,24 @@ impl Db {
     /// `record.failure` is set, else 0), `changes` (+1 when the body hash differs from the
     /// previous one), and, without a body, `content_hash`, `etag` and `last_modified` fall
     /// back to the previous record's when the caller leaves them `None`.
-    pub fn commit_page(&self, mut commit: PageCommit) -> Result<PageChange, Error> {
-        // Taken out so that the raw body is not kept beside its compressed copy.
-        let raw_body = commit.body.take();
-        let queued = &commit.queued;
-        keys::check("site", &queued.site)?;
-        keys::check("url", &queued.url)?;
-        keys::check("url", &commit.final_url)?;
-        let findings = best_per_place(&commit)?;
-        // The body file is written before the transaction that refers to it (see bodies.rs).
-        let body = match raw_body.as_deref() {
-            Some(raw) => {
-                let hash = blake3::hash(raw).to_hex().to_string();
-                let new = self.inner.bodies.put(&hash, raw)?;
-                Some((hash, new))
-            }
-            None => None,
-        };
-        let commit_id = self.inner.db.generate_id().map_err(super::storage("generate id"))?;
+    pub fn commit_page(&self, commit: PageCommit) -> Result<PageChange, Error> {
+        let page = PageWork { commit, links: Vec::new(), links_due_ms: 0 };
+        let mut changes = self.commit_pages(vec![page])?;
+        Ok(changes.pop().unwrap_or_default())
+    }
+
+    /// Commits several fetch results, each with the links it queues, in one transaction, and
+    /// returns what each changed, in order.
+    ///
+    /// Each page is committed as by [`Db::commit_page`], then its links are queued as by
+    /// [`Db::enqueue_many`] (for the page's site and epoch, due at `links_due_ms`). One
+    /// transaction for many pages is what makes the crawler's write path cheap: counters,
+    /// dedup buckets and accounts touched by several pages are written once.
+    pub fn commit_pages(&self, pages: Vec<PageWork>) -> Result<Vec<PageChange>, Error> {
+        let mut prepared = Vec::with_capacity(pages.len());
+        for page in pages {
+            prepared.push(self.prepare(page)?);
+        }
         let trees = [
             &self.inner.queue,
             &self.inner.seen,
@@ -87,44 +87,103 @@ impl Db {
         ];
         trees
             .transaction(|tx| {
-                take(&tx[QUEUE], &tx[META], queued)?;
-                mark_seen(&tx[SEEN], &queued.site, &queued.url, queued.epoch)?;
-                mark_seen(&tx[SEEN], &queued.site, &commit.final_url, queued.epoch)?;
-                if body.as_ref().is_some_and(|(_, new)| *new) {
-                    add_count(&tx[META], keys::PAGES, 1)?;
+                let mut changes = Vec::with_capacity(prepared.len());
+                for page in &prepared {
+                    changes.push(commit_one(tx, page)?);
+                    let queued = &page.work.commit.queued;
+                    let links: Vec<(&str, u16)> =
+                        page.work.links.iter().map(|(url, depth)| (url.as_str(), *depth)).collect();
+                    enqueue_tx(
+                        (&tx[SEEN], &tx[QUEUE], &tx[META]),
+                        &queued.site,
+                        queued.epoch,
+                        &links,
+                        page.work.links_due_ms,
+                    )?;
                 }
-                let page_hash = body.as_ref().map(|(hash, _)| hash.as_str());
-                let mut change = match page_hash {
-                    Some(_) => diff_idents(tx, &commit, commit_id)?,
-                    None => PageChange::default(),
-                };
-                let appeared: BTreeSet<(Kind, &str)> =
-                    change.appeared.iter().map(|(kind, value)| (*kind, value.as_str())).collect();
-                let mut at_place: Vec<AtPlace<'_>> = Vec::new();
-                let mut places = findings.iter().peekable();
-                while let Some(((place, _, _), finding)) = places.next() {
-                    let sighting = Found { commit: &commit, place, finding, page_hash };
-                    let recorded = record_sighting(tx, &sighting)?;
-                    change.new_accounts += recorded.new_account as usize;
-                    at_place.push(AtPlace {
-                        kind: finding.kind,
-                        value: &finding.value,
-                        score: finding.score,
-                        fresh: recorded.new_sighting
-                            || appeared.contains(&(finding.kind, finding.value.as_str())),
-                    });
-                    if places.peek().is_none_or(|((next, _, _), _)| next != place) {
-                        links::write(&tx[LINKS], place, std::mem::take(&mut at_place))?;
-                    }
-                }
-                let previous = read_url(&tx[URLS], &queued.url)?;
-                let record = url_record(&commit, previous, page_hash);
-                let value = codec::encode_json("url record", &record).map_err(abort)?;
-                tx[URLS].insert(keys::url(&queued.url), value)?;
-                Ok(change)
+                Ok(changes)
             })
             .map_err(tx_error("commit page"))
     }
+
+    /// Checks a page's keys, writes its body file and picks its findings, outside the
+    /// transaction.
+    fn prepare(&self, mut work: PageWork) -> Result<Prepared, Error> {
+        // Taken out so that the raw body is not kept beside its compressed copy.
+        let raw_body = work.commit.body.take();
+        let commit = &work.commit;
+        keys::check("site", &commit.queued.site)?;
+        keys::check("url", &commit.queued.url)?;
+        keys::check("url", &commit.final_url)?;
+        for (url, _) in &work.links {
+            keys::check("url", url)?;
+        }
+        let findings = best_per_place(commit)?;
+        // The body file is written before the transaction that refers to it (see bodies.rs).
+        let body = match raw_body.as_deref() {
+            Some(raw) => {
+                let hash = blake3::hash(raw).to_hex().to_string();
+                let new = self.inner.bodies.put(&hash, raw)?;
+                Some((hash, new))
+            }
+            None => None,
+        };
+        let commit_id = self.inner.db.generate_id().map_err(super::storage("generate id"))?;
+        Ok(Prepared { work, findings, body, commit_id })
+    }
+}
+
+/// A page ready for the transaction.
+struct Prepared {
+    work: PageWork,
+    /// The best finding per (place, kind, value), as its index in `commit.findings`.
+    findings: BTreeMap<(String, Kind, String), usize>,
+    /// The body's hash and whether this commit stored it first.
+    body: Option<(String, bool)>,
+    commit_id: u64,
+}
+
+/// One page's part of a commit transaction.
+fn commit_one(tx: &[TransactionalTree], page: &Prepared) -> TxResult<PageChange> {
+    let Prepared { work, findings, body, commit_id } = page;
+    let commit = &work.commit;
+    let queued = &commit.queued;
+    take(&tx[QUEUE], &tx[META], queued)?;
+    mark_seen(&tx[SEEN], &queued.site, &queued.url, queued.epoch)?;
+    mark_seen(&tx[SEEN], &queued.site, &commit.final_url, queued.epoch)?;
+    if body.as_ref().is_some_and(|(_, new)| *new) {
+        add_count(&tx[META], keys::PAGES, 1)?;
+    }
+    let page_hash = body.as_ref().map(|(hash, _)| hash.as_str());
+    let mut change = match page_hash {
+        Some(_) => diff_idents(tx, commit, *commit_id)?,
+        None => PageChange::default(),
+    };
+    let appeared: BTreeSet<(Kind, &str)> =
+        change.appeared.iter().map(|(kind, value)| (*kind, value.as_str())).collect();
+    let mut at_place: Vec<AtPlace<'_>> = Vec::new();
+    let mut places = findings.iter().peekable();
+    while let Some(((place, _, _), &idx)) = places.next() {
+        let finding = &commit.findings[idx];
+        let sighting = Found { commit, place, finding, page_hash };
+        let recorded = record_sighting(tx, &sighting)?;
+        change.new_accounts += recorded.new_account as usize;
+        at_place.push(AtPlace {
+            kind: finding.kind,
+            value: &finding.value,
+            score: finding.score,
+            fresh: recorded.new_sighting
+                || appeared.contains(&(finding.kind, finding.value.as_str())),
+        });
+        if places.peek().is_none_or(|((next, _, _), _)| next != place) {
+            links::write(&tx[LINKS], place, std::mem::take(&mut at_place))?;
+        }
+    }
+    let previous = read_url(&tx[URLS], &queued.url)?;
+    let record = url_record(commit, previous, page_hash);
+    let value = codec::encode_json("url record", &record).map_err(abort)?;
+    tx[URLS].insert(keys::url(&queued.url), value)?;
+    Ok(change)
 }
 
 /// One finding being recorded: where, what, and the body it came from.
@@ -137,19 +196,18 @@ struct Found<'a> {
 }
 
 /// The findings of a commit by sighting identity, keeping the best-scoring one of each.
-fn best_per_place(
-    commit: &PageCommit,
-) -> Result<BTreeMap<(String, Kind, String), &FindingRecord>, Error> {
-    let mut best: BTreeMap<(String, Kind, String), &FindingRecord> = BTreeMap::new();
-    for finding in &commit.findings {
+/// Each finding is named by its index in `commit.findings`.
+fn best_per_place(commit: &PageCommit) -> Result<BTreeMap<(String, Kind, String), usize>, Error> {
+    let mut best: BTreeMap<(String, Kind, String), usize> = BTreeMap::new();
+    for (idx, finding) in commit.findings.iter().enumerate() {
         keys::check("identifier value", &finding.value)?;
         let place = finding.post.as_ref().map_or(&commit.final_url, |post| &post.permalink);
         keys::check("url", place)?;
         let key = (place.clone(), finding.kind, finding.value.clone());
         match best.get(&key) {
-            Some(seen) if seen.score >= finding.score => {}
+            Some(&seen) if commit.findings[seen].score >= finding.score => {}
             _ => {
-                best.insert(key, finding);
+                best.insert(key, idx);
             }
         }
     }

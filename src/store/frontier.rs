@@ -144,34 +144,38 @@ impl Db {
         }
         let trees = [&self.inner.seen, &self.inner.queue, &self.inner.meta];
         trees
-            .transaction(|tx| {
-                let (seen, queue, meta) = (&tx[0], &tx[1], &tx[2]);
-                let mut fresh = Vec::new();
-                for &(url, depth) in items {
-                    if mark_seen(seen, site, url, epoch)? {
-                        fresh.push((url, depth));
-                    }
-                }
-                for chunk in fresh.chunks(keys::BATCH_MAX) {
-                    let batch = queue.generate_id()?;
-                    let items: Vec<QueueItem> = (0..)
-                        .zip(chunk)
-                        .map(|(idx, &(url, depth))| QueueItem {
-                            idx,
-                            epoch,
-                            depth,
-                            url: url.to_string(),
-                        })
-                        .collect();
-                    queue.insert(keys::queue(site, due_ms, batch), codec::encode_batch(&items))?;
-                }
-                if !fresh.is_empty() {
-                    add_count(meta, &keys::qlen(site), fresh.len() as i64)?;
-                }
-                Ok(fresh.len())
-            })
+            .transaction(|tx| enqueue_tx((&tx[0], &tx[1], &tx[2]), site, epoch, items, due_ms))
             .map_err(tx_error("enqueue"))
     }
+}
+
+/// Queues `items` for `site` in `epoch` inside a transaction over (seen, queue, meta), as
+/// [`Db::enqueue_many`] does; returns how many were queued.
+pub(super) fn enqueue_tx(
+    (seen, queue, meta): (&TransactionalTree, &TransactionalTree, &TransactionalTree),
+    site: &str,
+    epoch: u32,
+    items: &[(&str, u16)],
+    due_ms: u64,
+) -> TxResult<usize> {
+    let mut fresh = Vec::new();
+    for &(url, depth) in items {
+        if mark_seen(seen, site, url, epoch)? {
+            fresh.push((url, depth));
+        }
+    }
+    for chunk in fresh.chunks(keys::BATCH_MAX) {
+        let batch = queue.generate_id()?;
+        let items: Vec<QueueItem> = (0..)
+            .zip(chunk)
+            .map(|(idx, &(url, depth))| QueueItem { idx, epoch, depth, url: url.to_string() })
+            .collect();
+        queue.insert(keys::queue(site, due_ms, batch), codec::encode_batch(&items))?;
+    }
+    if !fresh.is_empty() {
+        add_count(meta, &keys::qlen(site), fresh.len() as i64)?;
+    }
+    Ok(fresh.len())
 }
 
 /// Result type inside a transaction.

@@ -171,6 +171,16 @@ pub struct PageCommit {
     pub final_url: String,
 }
 
+/// A fetch result with the links it queues, for [`Db::commit_pages`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageWork {
+    pub commit: PageCommit,
+    /// Links to queue for the commit's site and epoch: (canonical URL, depth).
+    pub links: Vec<(String, u16)>,
+    /// When the links fall due.
+    pub links_due_ms: u64,
+}
+
 /// A finding as stored: `extract::Finding` plus what a social post adds.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct FindingRecord {

@@ -657,3 +657,43 @@ fn open_waits_for_a_lock_that_is_being_released() {
     releaser.join().unwrap();
     assert!(second.is_ok(), "{:?}", second.err());
 }
+
+#[test]
+fn a_batch_of_pages_commits_together_and_queues_their_links() {
+    let (_dir, db) = open();
+    let urls = ["https://a.example/1", "https://a.example/2", "https://a.example/3"];
+    let items: Vec<(String, u16)> = urls.iter().map(|u| (u.to_string(), 0)).collect();
+    db.enqueue_many(SITE, 1, &items, 10).unwrap();
+    let queued = db.due(SITE, 10, 100).unwrap();
+    assert_eq!(queued.len(), 3);
+    let wallet = "TYoAuKaSEyGnbMTo2UzQdXor2e2AHzJUtP";
+    let pages: Vec<PageWork> = queued
+        .into_iter()
+        .enumerate()
+        .map(|(n, queued)| PageWork {
+            commit: PageCommit {
+                final_url: queued.url.clone(),
+                queued,
+                record: UrlRecord { status: Some(200), ..UrlRecord::default() },
+                body: Some(format!("page {n} {wallet}").into_bytes()),
+                findings: vec![finding(Kind::Tron, wallet, 0.5 + n as f32 / 10.0, true)],
+                fetched_ms: 20 + n as u64,
+            },
+            // Every page links to the next new page and to page 1, already seen.
+            links: vec![(format!("https://a.example/new{n}"), 1), (urls[0].to_string(), 1)],
+            links_due_ms: 30,
+        })
+        .collect();
+    let changes = db.commit_pages(pages).unwrap();
+
+    assert_eq!(changes.len(), 3);
+    assert_eq!(changes[0].new_accounts, 1, "the first page finds the account");
+    assert_eq!(changes[1].new_accounts, 0, "later pages in the batch see it");
+    let account = db.account(Kind::Tron, wallet).unwrap().unwrap();
+    assert_eq!(account.sightings, 3);
+    assert!((account.score - 0.7).abs() < 1e-6);
+    let due: Vec<String> = db.due(SITE, 30, 100).unwrap().into_iter().map(|q| q.url).collect();
+    assert_eq!(due, ["https://a.example/new0", "https://a.example/new1", "https://a.example/new2"]);
+    assert_eq!(db.queue_len(SITE).unwrap(), 3, "fetched entries left, new links counted");
+    assert_eq!(db.counts().unwrap().pages, 3);
+}
