@@ -11,9 +11,11 @@
 //! All methods block; call them from `spawn_blocking` or a dedicated thread in async code.
 //!
 //! Files: `frontier.rs` (queue and dedup), `commit.rs` (one fetch result), `touch.rs` (an
-//! unchanged re-crawl), `accounts.rs` (the queries reviewers and exporters read).
+//! unchanged re-crawl), `accounts.rs` (the queries reviewers and exporters read), `auth.rs`
+//! (users, API tokens, sessions).
 
 mod accounts;
+mod auth;
 mod bodies;
 mod codec;
 mod commit;
@@ -23,6 +25,8 @@ mod touch;
 
 #[cfg(test)]
 mod tests;
+
+pub use auth::{Role, Session, Token, User, generate_password};
 
 use crate::extract::{self, Kind};
 use serde::{Deserialize, Serialize};
@@ -57,6 +61,15 @@ pub enum Error {
     /// A site name, URL or identifier value that cannot be part of a key (it contains NUL).
     #[error("{what} {value:?} cannot be stored: it contains a NUL byte")]
     InvalidKey { what: &'static str, value: String },
+    /// A user (or other named record) that already exists.
+    #[error("{what} {name:?} already exists")]
+    Exists { what: &'static str, name: String },
+    /// A user, token or other record that does not exist.
+    #[error("no {what} {name:?}")]
+    NotFound { what: &'static str, name: String },
+    /// A value the caller must fix; `reason` says how.
+    #[error("invalid {what}: {reason}")]
+    Invalid { what: &'static str, reason: String },
 }
 
 /// A handle to the database; clones share it.
@@ -284,6 +297,9 @@ impl Db {
             accounts: tree("accounts")?,
             sightings: tree("sightings")?,
             meta: tree("meta")?,
+            users: tree("users")?,
+            tokens: tree("tokens")?,
+            sessions: tree("sessions")?,
             path: path.to_path_buf(),
             db,
         };
@@ -353,6 +369,9 @@ struct Trees {
     accounts: sled::Tree,
     sightings: sled::Tree,
     meta: sled::Tree,
+    users: sled::Tree,
+    tokens: sled::Tree,
+    sessions: sled::Tree,
 }
 
 /// How long `Db::open` waits for a lock that a just-dropped handle of this same process (or
