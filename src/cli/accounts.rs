@@ -86,7 +86,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     &account.value,
                     if account.otc { "true" } else { "false" },
                     &format!("{:.2}", account.score),
-                    &account.status,
+                    account.status.as_str(),
                     &rfc3339(account.first_seen_ms),
                     &rfc3339(account.last_seen_ms),
                     &account.sightings.to_string(),

@@ -156,3 +156,8 @@ fn payload<'a>(tree: &'static str, key: &[u8], bytes: &'a [u8]) -> Result<&'a [u
 fn decode_error(tree: &'static str, key: &[u8], reason: String) -> Error {
     Error::Decode { tree, key: String::from_utf8_lossy(key).escape_debug().to_string(), reason }
 }
+
+/// A value that carries nothing but its presence (index entries): the version byte alone.
+pub(crate) fn encode_marker() -> [u8; 1] {
+    [V1]
+}

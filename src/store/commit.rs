@@ -5,8 +5,15 @@
 //! page updates its `last_seen_ms` (and its evidence when the score is better), never adds a
 //! new one. Accounts are maintained incrementally from their sightings. Bodies are stored once
 //! per blake3 hash and never deleted (no garbage collection yet).
+//!
+//! The same transaction links the identifiers of each place with each other (`links.rs`) and
+//! reopens a dismissed account that turns up on a site it was not seen on before: its status
+//! goes back to `new` with the reason, and the change gets an audit record, a watchlist cursor
+//! and its webhook deliveries (`review.rs`), like a reviewer's.
 
 use super::frontier::{TxResult, add_count, mark_seen, take};
+use super::links::{self, AtPlace};
+use super::review::{self, ChangeTx, Status};
 use super::{
     Account, ChangeRecord, Db, Error, FindingRecord, PageChange, PageCommit, Sighting, UrlRecord,
     abort, codec, keys, tx_error,
@@ -28,6 +35,10 @@ const CHANGES: usize = 4;
 const ACCOUNTS: usize = 5;
 const SIGHTINGS: usize = 6;
 const META: usize = 7;
+const LINKS: usize = 8;
+const WATCH: usize = 9;
+const AUDIT: usize = 10;
+const OUTBOX: usize = 11;
 
 impl Db {
     /// Commits one fetch result atomically and returns what it changed on the URL.
@@ -69,6 +80,10 @@ impl Db {
             &self.inner.accounts,
             &self.inner.sightings,
             &self.inner.meta,
+            &self.inner.links,
+            &self.inner.watch,
+            &self.inner.audit,
+            &self.inner.outbox,
         ];
         trees
             .transaction(|tx| {
@@ -83,9 +98,24 @@ impl Db {
                     Some(_) => diff_idents(tx, &commit, commit_id)?,
                     None => PageChange::default(),
                 };
-                for ((place, _, _), finding) in &findings {
+                let appeared: BTreeSet<(Kind, &str)> =
+                    change.appeared.iter().map(|(kind, value)| (*kind, value.as_str())).collect();
+                let mut at_place: Vec<AtPlace<'_>> = Vec::new();
+                let mut places = findings.iter().peekable();
+                while let Some(((place, _, _), finding)) = places.next() {
                     let sighting = Found { commit: &commit, place, finding, page_hash };
-                    change.new_accounts += record_sighting(tx, &sighting)? as usize;
+                    let recorded = record_sighting(tx, &sighting)?;
+                    change.new_accounts += recorded.new_account as usize;
+                    at_place.push(AtPlace {
+                        kind: finding.kind,
+                        value: &finding.value,
+                        score: finding.score,
+                        fresh: recorded.new_sighting
+                            || appeared.contains(&(finding.kind, finding.value.as_str())),
+                    });
+                    if places.peek().is_none_or(|((next, _, _), _)| next != place) {
+                        links::write(&tx[LINKS], place, std::mem::take(&mut at_place))?;
+                    }
                 }
                 let previous = read_url(&tx[URLS], &queued.url)?;
                 let record = url_record(&commit, previous, page_hash);
@@ -126,8 +156,15 @@ fn best_per_place(
     Ok(best)
 }
 
-/// Adds or refreshes a sighting and its account; true if the account is new.
-fn record_sighting(tx: &[TransactionalTree], found: &Found<'_>) -> TxResult<bool> {
+/// What recording one sighting created.
+struct Recorded {
+    new_account: bool,
+    new_sighting: bool,
+}
+
+/// Adds or refreshes a sighting and its account, reopening a dismissed account seen on a new
+/// site.
+fn record_sighting(tx: &[TransactionalTree], found: &Found<'_>) -> TxResult<Recorded> {
     let (finding, commit) = (found.finding, found.commit);
     let site = &commit.queued.site;
     let at = commit.fetched_ms;
@@ -191,7 +228,12 @@ fn record_sighting(tx: &[TransactionalTree], found: &Found<'_>) -> TxResult<bool
         last_seen_ms: at,
         sightings: 0,
         sites: Vec::new(),
-        status: "new".to_string(),
+        status: Status::New,
+        reviewer: None,
+        reviewed_ms: None,
+        note: None,
+        tags: Vec::new(),
+        status_reason: None,
     });
     account.otc |= sighting.otc;
     account.score = account.score.max(sighting.score);
@@ -199,6 +241,15 @@ fn record_sighting(tx: &[TransactionalTree], found: &Found<'_>) -> TxResult<bool
     account.last_seen_ms = account.last_seen_ms.max(at);
     account.sightings += is_new_sighting as u32;
     if let Err(idx) = account.sites.binary_search(site) {
+        if account.status == Status::Dismissed {
+            let changes = ChangeTx {
+                meta: &tx[META],
+                watch: &tx[WATCH],
+                audit: &tx[AUDIT],
+                outbox: &tx[OUTBOX],
+            };
+            changes.append(review::reopen(&mut account, site, at))?;
+        }
         account.sites.insert(idx, site.clone());
     }
     let value = codec::encode_json("account", &account).map_err(abort)?;
@@ -206,7 +257,7 @@ fn record_sighting(tx: &[TransactionalTree], found: &Found<'_>) -> TxResult<bool
     if is_new_account {
         add_count(&tx[META], &keys::account_count(finding.kind), 1)?;
     }
-    Ok(is_new_account)
+    Ok(Recorded { new_account: is_new_account, new_sighting: is_new_sighting })
 }
 
 /// Replaces the URL's identifier set with this body's and logs the difference (the returned

@@ -20,6 +20,19 @@
 //! | `users`     | user name                                             | user with argon2id hash (JSON)    |
 //! | `tokens`    | token id (12 hex digits)                              | token with SHA-256 of it (JSON)   |
 //! | `sessions`  | SHA-256 hex of the session id                         | `Session` (JSON)                  |
+//! | `meta`      | `cursor` / `receiver_seq`                             | counter (compact u64)             |
+//! | `meta`      | `receivers`                                           | receiver ids (JSON)               |
+//! | `links`     | code:u8 value `00` code:u8 other value `00` place     | empty (version byte)              |
+//! | `watch`     | cursor:u64                                            | `AuditRecord` (JSON)              |
+//! | `audit`     | code:u8 value `00` cursor:u64                         | empty (version byte)              |
+//! | `receivers` | id:u64                                                | `Receiver` (JSON)                 |
+//! | `outbox`    | receiver id:u64 cursor:u64                            | `OutboxEntry` (JSON)              |
+//!
+//! The review model: every review (and every automatic reopen) gets the next `cursor`, and is
+//! stored once, in `watch`; `audit` indexes it by account. `links` holds one key per pair of
+//! identifiers per place they appeared together (both directions), so a pair's place count is
+//! a prefix scan and re-crawls are idempotent. The outbox is ordered by receiver, then cursor:
+//! each receiver's changes go out in order, and only its first entry's retry time matters.
 //!
 //! Page bodies are not in sled: they are files under `<db>/bodies/` (see `bodies.rs`).
 //!
@@ -67,6 +80,11 @@ pub(crate) fn kind_code(kind: Kind) -> u8 {
         Kind::Tron => 9,
         Kind::Telegram => 10,
     }
+}
+
+/// The kind of a stable code (see [`kind_code`]); `None` for a code no kind has.
+pub(crate) fn kind_from_code(code: u8) -> Option<Kind> {
+    Kind::ALL.into_iter().find(|kind| kind_code(*kind) == code)
 }
 
 /// `queue`: every entry of `site`, in due order.
@@ -189,5 +207,73 @@ pub(crate) const PAGES: &[u8] = b"pages";
 pub(crate) fn account_count(kind: Kind) -> [u8; 10] {
     let mut key = *b"accounts\0\0";
     key[9] = kind_code(kind);
+    key
+}
+
+/// `meta`: the last watchlist cursor handed out.
+pub(crate) const CURSOR: &[u8] = b"cursor";
+
+/// `meta`: the last webhook receiver id handed out.
+pub(crate) const RECEIVER_SEQ: &[u8] = b"receiver_seq";
+
+/// `meta`: the ids of every webhook receiver (JSON), read inside the transactions that
+/// enqueue deliveries (a transaction cannot scan a tree).
+pub(crate) const RECEIVERS: &[u8] = b"receivers";
+
+/// `links` and `audit`: everything of one account.
+pub(crate) fn account_prefix(kind: Kind, value: &str) -> Vec<u8> {
+    let mut key = account(kind, value);
+    key.push(SEP);
+    key
+}
+
+/// `links`: `(kind, value)` and `(other_kind, other)` appeared together at `place`.
+pub(crate) fn link(kind: Kind, value: &str, other_kind: Kind, other: &str, place: &str) -> Vec<u8> {
+    let mut key = account_prefix(kind, value);
+    key.push(kind_code(other_kind));
+    key.extend_from_slice(other.as_bytes());
+    key.push(SEP);
+    key.extend_from_slice(place.as_bytes());
+    key
+}
+
+/// `links`: the (other kind, other value, place) of a key that starts with an
+/// `account_prefix` of `prefix_len`.
+pub(crate) fn parse_link(key: &[u8], prefix_len: usize) -> Option<(Kind, &str, &str)> {
+    let (&code, rest) = key.get(prefix_len..)?.split_first()?;
+    let sep = rest.iter().position(|&b| b == SEP)?;
+    let other = std::str::from_utf8(&rest[..sep]).ok()?;
+    let place = std::str::from_utf8(&rest[sep + 1..]).ok()?;
+    Some((kind_from_code(code)?, other, place))
+}
+
+/// `watch`: one change.
+pub(crate) fn watch(cursor: u64) -> [u8; 8] {
+    cursor.to_be_bytes()
+}
+
+/// `watch` and `outbox`: the cursor in the last 8 bytes of a key.
+pub(crate) fn parse_cursor(key: &[u8]) -> Option<u64> {
+    let tail = key.len().checked_sub(8).and_then(|start| key.get(start..))?;
+    Some(u64::from_be_bytes(tail.try_into().ok()?))
+}
+
+/// `audit`: the change `cursor` of an account.
+pub(crate) fn audit(kind: Kind, value: &str, cursor: u64) -> Vec<u8> {
+    let mut key = account_prefix(kind, value);
+    key.extend_from_slice(&cursor.to_be_bytes());
+    key
+}
+
+/// `receivers`: one receiver; `outbox`: every entry of a receiver.
+pub(crate) fn receiver(id: u64) -> [u8; 8] {
+    id.to_be_bytes()
+}
+
+/// `outbox`: the delivery of change `cursor` to receiver `receiver`.
+pub(crate) fn outbox(receiver: u64, cursor: u64) -> [u8; 16] {
+    let mut key = [0; 16];
+    key[..8].copy_from_slice(&receiver.to_be_bytes());
+    key[8..].copy_from_slice(&cursor.to_be_bytes());
     key
 }

@@ -11,7 +11,9 @@
 //! All methods block; call them from `spawn_blocking` or a dedicated thread in async code.
 //!
 //! Files: `frontier.rs` (queue and dedup), `commit.rs` (one fetch result), `touch.rs` (an
-//! unchanged re-crawl), `accounts.rs` (the queries reviewers and exporters read), `auth.rs`
+//! unchanged re-crawl), `accounts.rs` (the queries reviewers and exporters read),
+//! `review.rs` (the review model: status, audit trail, watchlist feed), `links.rs` (related
+//! accounts), `outbox.rs` (webhook receivers and the durable delivery outbox), `auth.rs`
 //! (users, API tokens, sessions).
 
 mod accounts;
@@ -21,10 +23,15 @@ mod codec;
 mod commit;
 mod frontier;
 mod keys;
+mod links;
+mod outbox;
+mod review;
 mod touch;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod review_tests;
 
 pub use auth::{Role, Session, Token, User, generate_password};
 
@@ -34,6 +41,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+pub use links::{LINK_CAP, Link};
+pub use outbox::{Delivery, OutboxEntry, Receiver};
+pub use review::{AuditRecord, Review, SYSTEM_REVIEWER, Status, UnknownStatus, WatchlistChange};
 
 /// sled's page cache. The frontier holds millions of URLs; with this cap the working set stays
 /// bounded and the rest is read back from disk (through the OS page cache) on demand.
@@ -70,6 +81,20 @@ pub enum Error {
     /// A value the caller must fix; `reason` says how.
     #[error("invalid {what}: {reason}")]
     Invalid { what: &'static str, reason: String },
+    /// A review or a list of reviews names an account that was never seen: nothing was
+    /// written (the API answers 404).
+    #[error("no account {kind}:{value}; only identifiers the crawler has seen can be reviewed")]
+    UnknownAccount { kind: Kind, value: String },
+    /// A review that cannot be recorded as given (empty reviewer, control characters in a
+    /// tag): nothing was written.
+    #[error("invalid review: {reason}")]
+    InvalidReview { reason: String },
+    /// No webhook receiver has this id.
+    #[error("no webhook receiver with id {id}; `otcwatch webhook list` shows them")]
+    UnknownWebhook { id: u64 },
+    /// A webhook URL that is not an absolute http(s) URL.
+    #[error("invalid webhook URL {url:?}: {reason}")]
+    InvalidWebhook { url: String, reason: String },
 }
 
 /// A handle to the database; clones share it.
@@ -202,8 +227,26 @@ pub struct Account {
     pub sightings: u32,
     /// Distinct sites, sorted.
     pub sites: Vec<String>,
-    /// Review status: "new" for now.
-    pub status: String,
+    /// Review status; changed by [`Db::review`], and put back to `new` by a commit that brings
+    /// a dismissed account evidence from a new site.
+    #[serde(default)]
+    pub status: Status,
+    /// Who set the status last (a person, or `otcwatch` for an automatic reopen).
+    #[serde(default)]
+    pub reviewer: Option<String>,
+    /// When the status was set last, in ms since the Unix epoch.
+    #[serde(default)]
+    pub reviewed_ms: Option<u64>,
+    /// The last review's note.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Every tag any review gave, sorted and distinct.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Why the status is what it is when otcwatch set it (`new evidence on site X`); `None`
+    /// after a person's review.
+    #[serde(default)]
+    pub status_reason: Option<String>,
 }
 
 /// One identifier on one page (or post) of one site, across re-crawls.
@@ -300,6 +343,11 @@ impl Db {
             users: tree("users")?,
             tokens: tree("tokens")?,
             sessions: tree("sessions")?,
+            links: tree("links")?,
+            watch: tree("watch")?,
+            audit: tree("audit")?,
+            receivers: tree("receivers")?,
+            outbox: tree("outbox")?,
             path: path.to_path_buf(),
             db,
         };
@@ -372,6 +420,11 @@ struct Trees {
     users: sled::Tree,
     tokens: sled::Tree,
     sessions: sled::Tree,
+    links: sled::Tree,
+    watch: sled::Tree,
+    audit: sled::Tree,
+    receivers: sled::Tree,
+    outbox: sled::Tree,
 }
 
 /// How long `Db::open` waits for a lock that a just-dropped handle of this same process (or

@@ -8,7 +8,7 @@
 use super::auth::{self, ClientIp, Principal, Role};
 use super::{ApiError, AppState, blocking, metrics, now_ms, openapi};
 use crate::extract::Kind;
-use crate::store::{Account, AccountFilter, Sighting, Token};
+use crate::store::{Account, AccountFilter, AuditRecord, Link, Review, Sighting, Status, Token};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::{Method, StatusCode};
@@ -45,16 +45,18 @@ pub struct Api {
     pub routes: Vec<Route>,
 }
 
-/// The review statuses an account can have.
-pub const STATUSES: [&str; 4] = ["new", "confirmed", "dismissed", "watchlisted"];
-
-/// The most accounts one page of `GET /api/v1/accounts` returns.
+/// The most accounts one page of `GET /api/v1/accounts` returns, and the most changes one
+/// `GET /api/v1/watchlist` returns.
 pub const MAX_LIMIT: usize = 1000;
+
+/// The most accounts one `POST /api/v1/reviews` may change.
+pub const MAX_BULK: usize = 1000;
 
 /// Every route of the API, health and metrics.
 pub fn routes() -> Api {
     use Access::{Public, Role as At};
     let viewer = At(Role::Viewer);
+    let reviewer = At(Role::Reviewer);
     let admin = At(Role::Admin);
     Api { router: Router::new(), routes: Vec::new() }
         .add(Method::GET, "/healthz", Public, get(super::healthz))
@@ -65,6 +67,9 @@ pub fn routes() -> Api {
         .add(Method::DELETE, "/api/v1/session", viewer, delete(logout))
         .add(Method::GET, "/api/v1/accounts", viewer, get(list_accounts))
         .add(Method::GET, "/api/v1/accounts/{kind}/{value}", viewer, get(one_account))
+        .add(Method::POST, "/api/v1/accounts/{kind}/{value}/review", reviewer, post(review_one))
+        .add(Method::POST, "/api/v1/reviews", reviewer, post(review_many))
+        .add(Method::GET, "/api/v1/watchlist", viewer, get(watchlist))
         .add(Method::GET, "/api/v1/sites", viewer, get(sites))
         .add(Method::GET, "/api/v1/tokens", admin, get(list_tokens))
         .add(Method::POST, "/api/v1/tokens", admin, post(create_token))
@@ -112,12 +117,34 @@ pub fn account_json(account: &Account) -> Value {
         "kind": account.kind,
         "value": account.value,
         "status": account.status,
+        "status_reason": account.status_reason,
+        "reviewer": account.reviewer,
+        "reviewed": account.reviewed_ms.map(rfc3339),
+        "note": account.note,
+        "tags": account.tags,
         "otc": account.otc,
         "score": round(account.score),
         "first_seen": rfc3339(account.first_seen_ms),
         "last_seen": rfc3339(account.last_seen_ms),
         "sightings": account.sightings,
         "sites": account.sites,
+    })
+}
+
+/// A watchlist change (an audit record) as the API shows it. The cursor is a string of
+/// digits: pass it back as `since` unchanged.
+pub fn change_json(change: &AuditRecord) -> Value {
+    json!({
+        "cursor": change.cursor.to_string(),
+        "kind": change.kind,
+        "value": change.value,
+        "before": change.before,
+        "after": change.after,
+        "reviewer": change.reviewer,
+        "note": change.note,
+        "tags": change.tags,
+        "reason": change.reason,
+        "at": rfc3339(change.at_ms),
     })
 }
 
@@ -164,7 +191,7 @@ async fn logout(State(state): State<AppState>, principal: Principal) -> Result<R
 #[derive(Debug, Default)]
 struct ListQuery {
     filter: AccountFilter,
-    status: Option<String>,
+    status: Option<Status>,
     first_seen: (Option<u64>, Option<u64>),
     last_seen: (Option<u64>, Option<u64>),
     sort: Sort,
@@ -234,12 +261,142 @@ async fn one_account(
             ));
         };
         let sightings = db.sightings(kind, &value)?;
-        Ok((account, sightings))
+        let links = db.links(kind, &value)?;
+        let audit = db.audit(kind, &value)?;
+        Ok((account, sightings, links, audit))
     })
     .await?;
-    let (account, sightings) = found;
-    let sightings: Vec<Value> = sightings.iter().map(sighting_json).collect();
-    Ok(Json(json!({ "account": account_json(&account), "sightings": sightings })))
+    let (account, sightings, links, audit) = found;
+    Ok(Json(json!({
+        "account": account_json(&account),
+        "sightings": sightings.iter().map(sighting_json).collect::<Vec<_>>(),
+        "links": links.iter().map(link_json).collect::<Vec<_>>(),
+        "audit": audit.iter().map(change_json).collect::<Vec<_>>(),
+    })))
+}
+
+/// The body of a review: the decision, and for `POST /api/v1/reviews` the accounts.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewBody {
+    status: String,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    /// Only in `POST /api/v1/reviews`.
+    #[serde(default)]
+    accounts: Option<Vec<Target>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Target {
+    kind: String,
+    value: String,
+}
+
+/// `POST /api/v1/accounts/{kind}/{value}/review` (reviewer): one decision.
+async fn review_one(
+    State(state): State<AppState>,
+    principal: Principal,
+    path: Result<Path<(String, String)>, PathRejection>,
+    JsonBody(body): JsonBody<ReviewBody>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Role::Reviewer)?;
+    let Path((kind, value)) = path.map_err(ApiError::from)?;
+    let kind = parse_kind(&kind)?;
+    if body.accounts.is_some() {
+        return Err(ApiError::bad_request(
+            "`accounts` is not taken here: the account is in the path",
+            "to review many accounts at once, POST them to /api/v1/reviews",
+        ));
+    }
+    let review = to_review(&body, &principal)?;
+    let db = state.db.clone();
+    let (change, account) = blocking(move || {
+        let change = db.review(kind, &value, &review, now_ms())?;
+        let account = db.account(kind, &value)?;
+        Ok((change, account))
+    })
+    .await?;
+    state.metrics.review(change.after);
+    Ok(Json(json!({
+        "change": change_json(&change),
+        "account": account.as_ref().map(account_json),
+    })))
+}
+
+/// `POST /api/v1/reviews` (reviewer): one decision for many accounts, all or nothing.
+async fn review_many(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(body): JsonBody<ReviewBody>,
+) -> Result<Json<Value>, ApiError> {
+    principal.require(Role::Reviewer)?;
+    let review = to_review(&body, &principal)?;
+    let Some(accounts) = body.accounts.filter(|accounts| !accounts.is_empty()) else {
+        return Err(ApiError::bad_request(
+            "no accounts to review",
+            r#"send "accounts": [{"kind": "alipay", "value": "..."}, ...]"#,
+        ));
+    };
+    if accounts.len() > MAX_BULK {
+        return Err(ApiError::bad_request(
+            format!("{} accounts in one request; at most {MAX_BULK}", accounts.len()),
+            "split the list into several requests",
+        ));
+    }
+    let targets = accounts
+        .into_iter()
+        .map(|target| Ok((parse_kind(&target.kind)?, target.value)))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let db = state.db.clone();
+    let changes = blocking(move || Ok(db.review_many(&targets, &review, now_ms())?)).await?;
+    for change in &changes {
+        state.metrics.review(change.after);
+    }
+    Ok(Json(json!({ "changes": changes.iter().map(change_json).collect::<Vec<_>>() })))
+}
+
+/// `GET /api/v1/watchlist?since=CURSOR&limit=N`: every change after the cursor, oldest
+/// first, and the cursor to pass next time.
+async fn watchlist(
+    State(state): State<AppState>,
+    _: Principal,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let (mut since, mut limit) = (0, 100);
+    for (name, value) in
+        url::form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
+    {
+        match &*name {
+            "since" => {
+                since = parse_cursor(&value)?;
+            }
+            "limit" => {
+                limit = value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=MAX_LIMIT).contains(n))
+                    .ok_or_else(|| {
+                        bad_param("limit", &value, &format!("a whole number from 1 to {MAX_LIMIT}"))
+                    })?;
+            }
+            other => {
+                return Err(ApiError::bad_request(
+                    format!("unknown query parameter {other:?}"),
+                    "the parameters are since and limit",
+                ));
+            }
+        }
+    }
+    let db = state.db.clone();
+    let (changes, next) = blocking(move || Ok(db.watchlist_changes(since, limit)?)).await?;
+    Ok(Json(json!({
+        "changes": changes.iter().map(change_json).collect::<Vec<_>>(),
+        "next": next.to_string(),
+    })))
 }
 
 /// `GET /api/v1/sites`: every site's crawl state.
@@ -344,6 +501,40 @@ fn token_json(token: &Token) -> Value {
     })
 }
 
+fn link_json(link: &Link) -> Value {
+    json!({
+        "kind": link.kind,
+        "value": link.value,
+        "places": link.places,
+        "example_place": link.example_place,
+    })
+}
+
+/// A review from a request body; the reviewer is the principal.
+fn to_review(body: &ReviewBody, principal: &Principal) -> Result<Review, ApiError> {
+    let status = body.status.parse::<Status>().map_err(|error| {
+        ApiError::bad_request(error.to_string(), "set \"status\" to one of the statuses listed")
+    })?;
+    Ok(Review {
+        status,
+        reviewer: principal.name.clone(),
+        note: body.note.clone(),
+        tags: body.tags.clone(),
+    })
+}
+
+/// A watchlist cursor: the digits a previous answer gave as `next` (`0` to start).
+fn parse_cursor(value: &str) -> Result<u64, ApiError> {
+    let valid = !value.is_empty() && value.len() <= 20 && value.bytes().all(|b| b.is_ascii_digit());
+    valid.then(|| value.parse::<u64>().ok()).flatten().ok_or_else(|| {
+        ApiError::bad_request(
+            format!("malformed cursor {value:?}"),
+            "a cursor is the string of digits a previous answer gave as `next`, such as \"42\"; \
+             start with since=0",
+        )
+    })
+}
+
 fn sighting_json(sighting: &Sighting) -> Value {
     json!({
         "site": sighting.site,
@@ -371,13 +562,10 @@ fn parse_list_query(raw: &str) -> Result<ListQuery, ApiError> {
         match &*name {
             "kind" => query.filter.kind = Some(parse_kind(&value)?),
             "status" => {
-                if !STATUSES.contains(&value.as_str()) {
-                    return Err(ApiError::bad_request(
-                        format!("unknown status {value:?}"),
-                        format!("use one of {}", STATUSES.join(", ")),
-                    ));
-                }
-                query.status = Some(value);
+                let status = value.parse::<Status>().map_err(|error| {
+                    ApiError::bad_request(error.to_string(), "use one of the statuses listed")
+                })?;
+                query.status = Some(status);
             }
             "site" => query.filter.site = Some(value),
             "q" => query.filter.text = Some(value),
@@ -459,7 +647,7 @@ fn keep(query: &ListQuery, account: &Account) -> bool {
     let within = |ms: u64, (after, before): (Option<u64>, Option<u64>)| {
         after.is_none_or(|after| ms >= after) && before.is_none_or(|before| ms < before)
     };
-    query.status.as_ref().is_none_or(|status| account.status == *status)
+    query.status.is_none_or(|status| account.status == status)
         && within(account.first_seen_ms, query.first_seen)
         && within(account.last_seen_ms, query.last_seen)
 }

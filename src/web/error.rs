@@ -58,6 +58,16 @@ impl From<store::Error> for ApiError {
                 error.to_string(),
                 "identifier values, site names and URLs cannot contain NUL bytes",
             ),
+            store::Error::UnknownAccount { .. } => ApiError::not_found(
+                error.to_string(),
+                "values are stored normalised; search with GET /api/v1/accounts?q=TEXT",
+            ),
+            store::Error::InvalidReview { .. } | store::Error::InvalidWebhook { .. } => {
+                ApiError::bad_request(error.to_string(), "fix the value and retry")
+            }
+            store::Error::UnknownWebhook { .. } => {
+                ApiError::not_found(error.to_string(), "list the receivers first")
+            }
             store::Error::NotFound { .. } => {
                 ApiError::not_found(error.to_string(), "list what exists first")
             }

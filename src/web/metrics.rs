@@ -1,11 +1,13 @@
 //! `GET /metrics`: Prometheus text exposition format (version 0.0.4) of what the store knows
 //! (pages, fetch errors and findings per site, accounts per kind, queue sizes) and of what
-//! this server counted since it started (logins by outcome).
+//! this server counted since it started (logins by outcome, reviews by status), the number of
+//! watchlist changes and the webhook backlog per receiver.
 //!
 //! Store figures are read from counters and site records, never by scanning pages, so a
 //! scrape costs O(kinds + sites).
 
 use super::{ApiError, AppState, Principal, blocking};
+use crate::store::Status;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -21,6 +23,8 @@ pub(crate) struct Counters {
     logins_ok: AtomicU64,
     logins_failed: AtomicU64,
     logins_limited: AtomicU64,
+    /// Reviews made through this server, by the status they set (in `Status::ALL` order).
+    reviews: [AtomicU64; 4],
 }
 
 impl Counters {
@@ -33,6 +37,12 @@ impl Counters {
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
+
+    /// Counts a review that set `status`.
+    pub(crate) fn review(&self, status: Status) {
+        let idx = Status::ALL.iter().position(|s| *s == status).unwrap_or_default();
+        self.reviews[idx].fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// `GET /metrics` (any role).
@@ -41,14 +51,20 @@ pub(crate) async fn handler(
     _: Principal,
 ) -> Result<impl IntoResponse, ApiError> {
     let db = state.db.clone();
-    let (counts, sites) = blocking(move || {
+    let (counts, sites, changes, backlog) = blocking(move || {
         let counts = db.counts()?;
         let mut sites = Vec::new();
         for site in db.sites()? {
             let queued = db.queue_len(&site.name)?;
             sites.push((site, queued));
         }
-        Ok((counts, sites))
+        let changes = db.watchlist_cursor()?;
+        let mut backlog = Vec::new();
+        for receiver in db.webhooks()? {
+            let waiting = db.outbox(receiver.id)?.len() as u64;
+            backlog.push((receiver.id.to_string(), waiting));
+        }
+        Ok((counts, sites, changes, backlog))
     })
     .await?;
     let mut out = String::new();
@@ -72,6 +88,32 @@ pub(crate) async fn handler(
             let value = [site.pages, site.errors, site.findings, *queued][idx];
             sample(&mut out, name, &[("site", &site.name)], value);
         }
+    }
+    family(
+        &mut out,
+        "otcwatch_watchlist_changes_total",
+        "counter",
+        "Review decisions and automatic reopens recorded (the last watchlist cursor).",
+    );
+    sample(&mut out, "otcwatch_watchlist_changes_total", &[], changes);
+    family(
+        &mut out,
+        "otcwatch_api_reviews_total",
+        "counter",
+        "Reviews made through this server since it started, by the status they set.",
+    );
+    for (status, counter) in Status::ALL.iter().zip(&state.metrics.reviews) {
+        let value = counter.load(Ordering::Relaxed);
+        sample(&mut out, "otcwatch_api_reviews_total", &[("status", status.as_str())], value);
+    }
+    family(
+        &mut out,
+        "otcwatch_webhook_backlog",
+        "gauge",
+        "Watchlist changes waiting to be delivered, per webhook receiver.",
+    );
+    for (receiver, waiting) in &backlog {
+        sample(&mut out, "otcwatch_webhook_backlog", &[("receiver", receiver)], *waiting);
     }
     family(&mut out, "otcwatch_logins_total", "counter", "Logins since the server started.");
     let logins = &state.metrics;

@@ -48,6 +48,7 @@ fn base() -> Value {
                 "description": description, "schema": { "type": "string" } })
     };
     let kinds = json!(crate::extract::Kind::ALL.map(|kind| kind.as_str()));
+    let statuses = json!(crate::store::Status::ALL.map(|status| status.as_str()));
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -98,7 +99,7 @@ fn base() -> Value {
                 "parameters": [
                     { "name": "kind", "in": "query", "schema": { "type": "string", "enum": kinds } },
                     { "name": "status", "in": "query", "schema": { "type": "string",
-                        "enum": super::api::STATUSES } },
+                        "enum": statuses } },
                     string_param("site", "query", "Seen on this site."),
                     { "name": "min_score", "in": "query",
                       "schema": { "type": "number", "minimum": 0, "maximum": 1 } },
@@ -132,8 +133,56 @@ fn base() -> Value {
                 "responses": with_errors(json!({
                     "200": ok(json!({ "type": "object", "properties": {
                         "account": { "$ref": "#/components/schemas/Account" },
-                        "sightings": { "type": "array", "items": { "$ref": "#/components/schemas/Sighting" } } } })),
+                        "sightings": { "type": "array", "items": { "$ref": "#/components/schemas/Sighting" } },
+                        "links": { "type": "array", "items": { "type": "object", "properties": {
+                            "kind": { "type": "string" }, "value": { "type": "string" },
+                            "places": { "type": "integer" }, "example_place": { "type": "string" } } } },
+                        "audit": { "type": "array", "items": { "$ref": "#/components/schemas/Change" } } } })),
                     "404": { "$ref": "#/components/responses/Error" } }))
+            }},
+            "/api/v1/accounts/{kind}/{value}/review": { "post": {
+                "summary": "Review one account (reviewer): set its status, note and tags.",
+                "parameters": [
+                    { "name": "kind", "in": "path", "required": true, "schema": { "type": "string", "enum": kinds } },
+                    string_param("value", "path", "The normalised identifier.")
+                ],
+                "requestBody": { "required": true, "content": { "application/json": {
+                    "schema": { "$ref": "#/components/schemas/Review" } } } },
+                "responses": with_errors(json!({
+                    "200": ok(json!({ "type": "object", "properties": {
+                        "change": { "$ref": "#/components/schemas/Change" },
+                        "account": { "$ref": "#/components/schemas/Account" } } })),
+                    "404": { "$ref": "#/components/responses/Error" },
+                    "413": { "$ref": "#/components/responses/Error" } }))
+            }},
+            "/api/v1/reviews": { "post": {
+                "summary": "One decision for many accounts (reviewer): all or nothing.",
+                "requestBody": { "required": true, "content": { "application/json": {
+                    "schema": { "allOf": [ { "$ref": "#/components/schemas/Review" },
+                        { "type": "object", "required": ["accounts"], "properties": {
+                            "accounts": { "type": "array", "maxItems": super::api::MAX_BULK,
+                                "items": { "type": "object", "required": ["kind", "value"],
+                                    "properties": { "kind": { "type": "string", "enum": kinds },
+                                                    "value": { "type": "string" } } } } } } ] } } } },
+                "responses": with_errors(json!({
+                    "200": ok(json!({ "type": "object", "properties": {
+                        "changes": { "type": "array", "items": { "$ref": "#/components/schemas/Change" } } } })),
+                    "404": { "$ref": "#/components/responses/Error" },
+                    "413": { "$ref": "#/components/responses/Error" } }))
+            }},
+            "/api/v1/watchlist": { "get": {
+                "summary": "Every review change after a cursor, oldest first, and the next cursor. \
+                    Poll with the `next` of the previous answer: no change is missed or repeated.",
+                "parameters": [
+                    { "name": "since", "in": "query", "description": "A cursor: the digits of a previous `next`; 0 to start.",
+                      "schema": { "type": "string", "pattern": "^[0-9]{1,20}$", "default": "0" } },
+                    { "name": "limit", "in": "query",
+                      "schema": { "type": "integer", "minimum": 1, "maximum": super::api::MAX_LIMIT, "default": 100 } }
+                ],
+                "responses": with_errors(json!({ "200": ok(json!({ "type": "object",
+                    "required": ["changes", "next"], "properties": {
+                        "changes": { "type": "array", "items": { "$ref": "#/components/schemas/Change" } },
+                        "next": { "type": "string" } } })) }))
             }},
             "/api/v1/sites": { "get": {
                 "summary": "Every site's crawl state.",
@@ -189,7 +238,13 @@ fn base() -> Value {
                     "csrf": { "type": ["string", "null"] } } },
                 "Account": { "type": "object", "required": ["kind", "value", "status"], "properties": {
                     "kind": { "type": "string", "enum": kinds }, "value": { "type": "string" },
-                    "status": { "type": "string" }, "otc": { "type": "boolean" },
+                    "status": { "type": "string", "enum": statuses },
+                    "status_reason": { "type": ["string", "null"] },
+                    "reviewer": { "type": ["string", "null"] },
+                    "reviewed": { "type": ["string", "null"], "format": "date-time" },
+                    "note": { "type": ["string", "null"] },
+                    "tags": { "type": "array", "items": { "type": "string" } },
+                    "otc": { "type": "boolean" },
                     "score": { "type": "number" },
                     "first_seen": { "type": "string", "format": "date-time" },
                     "last_seen": { "type": "string", "format": "date-time" },
@@ -203,6 +258,19 @@ fn base() -> Value {
                     "span": { "type": "array", "items": { "type": "integer" } },
                     "otc": { "type": "boolean" }, "score": { "type": "number" },
                     "page": { "type": ["string", "null"] } } },
+                "Review": { "type": "object", "required": ["status"], "properties": {
+                    "status": { "type": "string", "enum": statuses },
+                    "note": { "type": "string" },
+                    "tags": { "type": "array", "items": { "type": "string" } } } },
+                "Change": { "type": "object", "properties": {
+                    "cursor": { "type": "string" }, "kind": { "type": "string" },
+                    "value": { "type": "string" },
+                    "before": { "type": "string", "enum": statuses },
+                    "after": { "type": "string", "enum": statuses },
+                    "reviewer": { "type": "string" }, "note": { "type": ["string", "null"] },
+                    "tags": { "type": "array", "items": { "type": "string" } },
+                    "reason": { "type": ["string", "null"] },
+                    "at": { "type": "string", "format": "date-time" } } },
                 "Token": { "type": "object", "properties": {
                     "id": { "type": "string" }, "name": { "type": "string" },
                     "role": { "$ref": "#/components/schemas/Role" },
