@@ -17,3 +17,5 @@ mod tidy;
 mod crawl;
 // kill -9 mid-crawl and resume, through the real binary.
 mod resume;
+// The web server over HTTP: auth on every route, roles, sessions, the API, OpenAPI, metrics.
+mod api;
