@@ -1,10 +1,9 @@
 //! The web server through HTTP: the real router served on 127.0.0.1:0 over a real sled store
-//! filled through `Db::commit_page`, and the real binary for `serve` and `token`. Covers auth
+//! filled through `Db::commit_page`. Covers auth
 //! on every route, roles, tokens, sessions and their cookies, CSRF, the login rate limit, the
 //! account filters, the watchlist cursor under concurrent reviews, the OpenAPI document, the
-//! error bodies and the security headers.
+//! error bodies and the security headers. The real binary is in `serve.rs`.
 
-use crate::support::{otcwatch, run};
 use otcwatch::extract::Kind;
 use otcwatch::store::{Db, FindingRecord, PageCommit, Role, UrlRecord};
 use otcwatch::web::api::{Access, routes};
@@ -12,12 +11,10 @@ use otcwatch::web::{AppState, Options};
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::time::Duration;
 
 /// How long one HTTP exchange may take before the test fails: only catches hangs.
-const IO_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// 2023-11-14T22:13:20Z, the first crawl of the fixture.
 const T0: u64 = 1_700_000_000_000;
@@ -36,7 +33,7 @@ struct Server {
 }
 
 /// Fills the store: four accounts on three pages of two sites, on three days.
-fn fill(db: &Db) {
+pub(crate) fn fill(db: &Db) {
     let finding = |kind, value: &str, score, otc| FindingRecord {
         kind,
         value: value.to_string(),
@@ -125,11 +122,11 @@ async fn start(options: Options) -> Server {
 }
 
 /// What a response said: status, headers, body as JSON (`Null` when it is not JSON) and text.
-struct Answer {
-    status: StatusCode,
-    headers: header::HeaderMap,
-    json: Value,
-    text: String,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: header::HeaderMap,
+    pub(crate) json: Value,
+    pub(crate) text: String,
 }
 
 impl Server {
@@ -150,11 +147,11 @@ impl Server {
     }
 }
 
-fn with_json(request: reqwest::RequestBuilder, body: &Value) -> reqwest::RequestBuilder {
+pub(crate) fn with_json(request: reqwest::RequestBuilder, body: &Value) -> reqwest::RequestBuilder {
     request.header(header::CONTENT_TYPE, "application/json").body(body.to_string())
 }
 
-async fn send(request: reqwest::RequestBuilder) -> Answer {
+pub(crate) async fn send(request: reqwest::RequestBuilder) -> Answer {
     let response = tokio::time::timeout(IO_TIMEOUT, request.send())
         .await
         .expect("the server hung")
@@ -680,86 +677,4 @@ async fn a_browser_without_a_session_is_sent_to_the_login_page() {
     assert_eq!(answer.headers[header::LOCATION], "/login?next=%2Faccounts%3Fkind%3Dqq");
     let answer = send(client.get(format!("http://{addr}/accounts"))).await;
     assert_error(&answer, StatusCode::UNAUTHORIZED);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_binary_serves_tokens_from_the_cli_until_revoked_and_stops_on_ctrl_c() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
-    let db = db.to_str().unwrap();
-    let created = run(&["token", "create", "--role", "viewer", "--name", "siem", "--db", db], None);
-    assert_eq!(created.code(), 0, "{created:?}");
-    let token = created.stdout.trim().to_string();
-    assert!(token.starts_with("otcw_") && created.stderr.contains("shown once"), "{created:?}");
-    let listed = run(&["token", "list", "--db", db], None);
-    let id = listed.stdout.lines().nth(1).unwrap().split_whitespace().next().unwrap().to_string();
-    assert!(
-        listed.stdout.contains("siem") && !listed.stdout.contains(&token[18..]),
-        "{}",
-        listed.stdout
-    );
-
-    let status_with = async |token: &str| {
-        let mut server = Serve::start(db);
-        let url = format!("http://{}/api/v1/sites", server.addr);
-        let answer = send(reqwest::Client::new().get(url).bearer_auth(token)).await;
-        server.interrupt();
-        answer.status
-    };
-    assert_eq!(status_with(&token).await, StatusCode::OK);
-    let revoked = run(&["token", "revoke", &id, "--db", db], None);
-    assert_eq!(revoked.code(), 0, "{revoked:?}");
-    assert_eq!(status_with(&token).await, StatusCode::UNAUTHORIZED);
-    let again = run(&["token", "revoke", "ffffffffffff", "--db", db], None);
-    assert!(again.usage_error().contains("no token"), "{again:?}");
-    let role = run(&["user", "add", "x", "--role", "boss", "--db", db], None);
-    assert!(role.usage_error().contains("viewer, reviewer, admin"), "{role:?}");
-}
-
-/// `otcwatch serve` on 127.0.0.1:0, its address read from the line it prints.
-struct Serve {
-    child: std::process::Child,
-    addr: SocketAddr,
-}
-
-impl Serve {
-    fn start(db: &str) -> Serve {
-        let mut child = otcwatch()
-            .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn otcwatch serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("test setup"))
-            .read_line(&mut line)
-            .expect("read the listening line");
-        let addr =
-            line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("{line:?}"));
-        Serve { addr: addr.parse().expect("test setup"), child }
-    }
-
-    /// Ctrl-C: the server stops cleanly, with exit code 0.
-    fn interrupt(&mut self) {
-        let pid = self.child.id().to_string();
-        let kill =
-            std::process::Command::new("kill").args(["-INT", &pid]).status().expect("test setup");
-        assert!(kill.success());
-        let deadline = std::time::Instant::now() + IO_TIMEOUT;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("test setup") {
-                assert_eq!(status.code(), Some(0), "serve stops cleanly on Ctrl-C");
-                return;
-            }
-            assert!(std::time::Instant::now() < deadline, "serve did not stop on Ctrl-C");
-            std::thread::park_timeout(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: the real `otcwatch` binary as a `Command`, a runner
 //! that feeds stdin and fails fast instead of hanging, and JSONL parsing of its output.
 
+// Accounts committed into a temp store through `commit_page`, for the review tests.
+pub(crate) mod seed;
 // In-test web sites on 127.0.0.0/8 for the fetch tests.
 pub(crate) mod site;
 
