@@ -366,6 +366,10 @@ async fn one_account_has_sightings_links_and_audit() {
     assert_eq!(answer.json["sightings"][0]["url"], "http://forum.test/a");
     assert_eq!(answer.json["links"][0]["value"], "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8");
     let audit = answer.json["audit"].as_array().unwrap();
+    // A value as a person types it finds the stored normal form.
+    let typed = server.get("/api/v1/accounts/email/%20Dealer@EXAMPLE.com", &server.viewer).await;
+    assert_eq!(typed.status, StatusCode::OK, "{}", typed.text);
+    assert_eq!(typed.json["account"]["value"], "dealer@example.com");
     assert_eq!(
         (audit.len(), &audit[0]["before"], &audit[0]["after"]),
         (1, &json!("new"), &json!("confirmed"))
