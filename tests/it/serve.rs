@@ -94,6 +94,40 @@ async fn serve_delivers_a_review_made_through_the_api_to_webhooks() {
     server.interrupt();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_added_by_the_cli_logs_in_until_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let db = db.to_str().unwrap();
+    let added = run(&["user", "add", "rita", "--role", "reviewer", "--db", db], None);
+    assert_eq!(added.code(), 0, "{added:?}");
+    let password = added
+        .stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("password: "))
+        .unwrap_or_else(|| panic!("no password line: {added:?}"))
+        .to_string();
+    assert!(password.len() >= 20, "{password}");
+    let again = run(&["user", "add", "rita", "--role", "admin", "--db", db], None);
+    assert!(again.usage_error().contains("already exists"), "{again:?}");
+    let listed = run(&["user", "list", "--db", db], None);
+    assert!(listed.stdout.contains("rita") && !listed.stdout.contains(&password), "{listed:?}");
+
+    let login_status = async |password: &str| {
+        let mut server = Serve::start(db);
+        let url = format!("http://{}/api/v1/session", server.addr);
+        let body = json!({ "user": "rita", "password": password });
+        let answer = send(with_json(reqwest::Client::new().post(url), &body)).await;
+        server.interrupt();
+        answer.status
+    };
+    assert_eq!(login_status(&password).await, StatusCode::OK);
+    let disabled = run(&["user", "disable", "rita", "--db", db], None);
+    assert_eq!(disabled.code(), 0, "{disabled:?}");
+    assert!(run(&["user", "list", "--db", db], None).stdout.contains("disabled"));
+    assert_eq!(login_status(&password).await, StatusCode::UNAUTHORIZED);
+}
+
 /// `otcwatch serve` on 127.0.0.1:0, its address read from the line it prints.
 struct Serve {
     child: std::process::Child,
