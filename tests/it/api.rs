@@ -273,9 +273,34 @@ async fn the_openapi_document_matches_the_routes_both_ways() {
     let unrouted: Vec<_> = documented.difference(&routed).collect();
     assert!(undocumented.is_empty(), "routes missing from the document: {undocumented:?}");
     assert!(unrouted.is_empty(), "documented but not routed: {unrouted:?}");
+    // Every `$ref` points at something the document defines.
+    let mut refs = Vec::new();
+    collect_refs(&doc.json, &mut refs);
+    assert!(refs.len() > 20, "{refs:?}");
+    for reference in refs {
+        let pointer =
+            reference.strip_prefix('#').unwrap_or_else(|| panic!("external $ref {reference}"));
+        assert!(doc.json.pointer(pointer).is_some(), "dangling $ref {reference}");
+    }
     // Security in the document is what the server enforces (the walk above checks that).
     assert_eq!(doc.json["paths"]["/healthz"]["get"]["security"], json!([]));
     assert_eq!(doc.json["paths"]["/api/v1/reviews"]["post"]["x-required-role"], "reviewer");
+}
+
+/// Every `$ref` value in `value`.
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                match (key.as_str(), item.as_str()) {
+                    ("$ref", Some(reference)) => out.push(reference.to_string()),
+                    _ => collect_refs(item, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_refs(item, out)),
+        _ => {}
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
