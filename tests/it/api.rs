@@ -707,3 +707,65 @@ async fn a_browser_without_a_session_is_sent_to_the_login_page() {
     let answer = send(client.get(format!("http://{addr}/accounts"))).await;
     assert_error(&answer, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_input_gets_a_4xx_and_never_a_5xx() {
+    let server = start(Options::default()).await;
+    let (viewer, reviewer, admin) = (&server.viewer, &server.reviewer, &server.admin);
+    let get_cases = [
+        ("/api/v1/accounts/alipay/%00", viewer.as_str()),
+        ("/api/v1/accounts/alipay/%FF%FE", viewer),
+        ("/api/v1/accounts/%00/x", viewer),
+        ("/api/v1/accounts?kind=%00", viewer),
+        ("/api/v1/accounts?offset=18446744073709551615&limit=1000", viewer),
+        ("/api/v1/accounts?limit=18446744073709551616", viewer),
+        ("/api/v1/accounts?min_score=NaN", viewer),
+        ("/api/v1/watchlist?since=18446744073709551615", viewer),
+        ("/api/v1/watchlist?since=%F0%9F%98%80", viewer),
+        ("/api/v1/accounts", "otcw_zzzzzzzzzzzz_x"),
+        ("/api/v1/accounts", "otcw__"),
+    ];
+    for (path, token) in get_cases {
+        let answer = server.get(path, token).await;
+        assert!(answer.status.as_u16() < 500, "{path}: {} {}", answer.status, answer.text);
+    }
+    let requests = [
+        ("Cookie", "otcwatch_session=%%%; otcwatch_session="),
+        ("Authorization", "Basic YWxhZGRpbjpvcGVuc2VzYW1l"),
+        ("Authorization", "Bearer "),
+        ("Accept", "text/html"),
+    ];
+    for (name, value) in requests {
+        let request =
+            server.client.get(format!("{}/api/v1/sites", server.base)).header(name, value);
+        assert_error(&send(request).await, StatusCode::UNAUTHORIZED);
+    }
+    let post_cases = [
+        (
+            "/api/v1/reviews",
+            reviewer.as_str(),
+            json!({ "status": "new", "accounts": [{ "kind": "qq", "value": "1\u{0}2" }] }),
+        ),
+        (
+            "/api/v1/accounts/qq/12345/review",
+            reviewer,
+            json!({ "status": "confirmed", "tags": ["a\u{7}b"] }),
+        ),
+        (
+            "/api/v1/accounts/alipay/13800138000/review",
+            reviewer,
+            json!({ "status": "confirmed", "tags": ["\u{0}"] }),
+        ),
+        ("/api/v1/reviews", reviewer, json!({ "status": "new", "accounts": [] })),
+        ("/api/v1/reviews", reviewer, json!([1, 2, 3])),
+        ("/api/v1/tokens", admin, json!({ "role": "god" })),
+        ("/api/v1/session", "", json!({ "user": "\u{0}", "password": "" })),
+        ("/api/v1/session", "", json!({ "user": "x".repeat(100_000), "password": "y" })),
+    ];
+    for (path, token, body) in post_cases {
+        let answer = server.call(Method::POST, path, token, Some(body)).await;
+        assert!(answer.status.is_client_error(), "{path}: {} {}", answer.status, answer.text);
+        assert!(answer.json["error"].is_string(), "{path}: {}", answer.text);
+    }
+    assert_eq!(server.db.watchlist_cursor().unwrap(), 0, "no hostile request wrote a change");
+}
