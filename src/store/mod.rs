@@ -305,6 +305,10 @@ pub struct Counts {
     pub queued: u64,
     /// Distinct page bodies stored.
     pub pages: u64,
+    /// Fetch results committed (pages, 304s, failures, skips), ever.
+    pub fetches: u64,
+    /// Failed or skipped fetches by kind (`timeout`, `status`, `dns`, …), ever.
+    pub failures: BTreeMap<String, u64>,
 }
 
 impl From<&extract::Finding> for FindingRecord {
