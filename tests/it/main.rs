@@ -17,6 +17,7 @@ mod tidy;
 mod crawl;
 // kill -9 mid-crawl and resume, through the real binary.
 mod resume;
+mod social;
 // Review, show and webhook commands through the real binary, on a seeded temp store.
 mod review;
 // Webhook delivery from the outbox to an in-test receiver that is down, then up.
