@@ -169,9 +169,9 @@ impl Db {
     pub fn verify_password(&self, name: &str, password: &str) -> Result<Option<User>, Error> {
         let record = if name.contains('\0') { None } else { self.user_record(name)? };
         let Some(record) = record else {
-            // Spend the same time as a real check, so response times do not reveal names.
-            let dummy = hash_password("otcwatch-dummy")?;
-            let _ = verify(&dummy, password);
+            // Spend the same time as a real check (one verification against a hash made
+            // with the same parameters), so response times do not reveal names.
+            let _ = verify(dummy_hash()?, password);
             return Ok(None);
         };
         let ok = verify(&record.hash, password);
@@ -185,6 +185,9 @@ impl Db {
         role: Role,
         now_ms: u64,
     ) -> Result<(Token, String), Error> {
+        if !name.is_empty() {
+            check_name("token name", name)?;
+        }
         let id = hex(&random_bytes::<6>()?);
         let secret = URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
         let whole = format!("{TOKEN_PREFIX}{id}_{secret}");
@@ -334,7 +337,7 @@ fn token_id(token: &str) -> Option<&str> {
     valid.then_some(id)
 }
 
-/// A user name: 1 to 64 characters of letters, digits, `.`, `_`, `-` and `@`.
+/// A user or token name: 1 to 64 characters of letters, digits, `.`, `_`, `-` and `@`.
 fn check_name(what: &'static str, name: &str) -> Result<(), Error> {
     let ok = (1..=64).contains(&name.chars().count())
         && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
@@ -356,6 +359,16 @@ fn hash_password(password: &str) -> Result<String, Error> {
         .hash_password(password.as_bytes(), &salt)
         .map_err(|error| Error::Invalid { what: "password", reason: error.to_string() })?;
     Ok(hash.to_string())
+}
+
+/// A hash of a fixed password, made once, for checks of users that do not exist.
+fn dummy_hash() -> Result<&'static str, Error> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(hash) = DUMMY.get() {
+        return Ok(hash);
+    }
+    let hash = hash_password("otcwatch: no such user")?;
+    Ok(DUMMY.get_or_init(|| hash))
 }
 
 fn verify(hash: &str, password: &str) -> bool {
@@ -441,6 +454,8 @@ mod tests {
         assert!(db.revoke_token(&token.id).unwrap().revoked);
         assert_eq!(db.authenticate_token(&secret, 8).unwrap(), None);
         assert!(matches!(db.revoke_token("nope"), Err(Error::NotFound { .. })));
+        let long = "x".repeat(65);
+        assert!(matches!(db.create_token(&long, Role::Viewer, 1), Err(Error::Invalid { .. })));
         assert_eq!(db.tokens().unwrap().len(), 1);
     }
 
