@@ -278,7 +278,23 @@ impl Db {
         };
         let value = codec::encode_json("session", &session)?;
         self.inner.sessions.insert(sha256_hex(&id), value).map_err(storage("write session"))?;
+        self.purge_sessions(now_ms)?;
         Ok((id, session))
+    }
+
+    /// Deletes every expired session; returns how many. Called at each login, so sessions
+    /// that are never presented again do not pile up (logins are rare and rate limited).
+    pub fn purge_sessions(&self, now_ms: u64) -> Result<usize, Error> {
+        let mut purged = 0;
+        for item in self.inner.sessions.iter() {
+            let (key, bytes) = item.map_err(storage("scan sessions"))?;
+            let session: Session = codec::decode_json("sessions", &key, &bytes)?;
+            if session.expires_ms <= now_ms {
+                self.inner.sessions.remove(&key).map_err(storage("delete session"))?;
+                purged += 1;
+            }
+        }
+        Ok(purged)
     }
 
     /// The live session with this cookie id: `None` if unknown, expired (it is then deleted)
@@ -471,5 +487,9 @@ mod tests {
         let (id, _) = db.create_session(&user, 100, 1000).unwrap();
         db.delete_session(&id).unwrap();
         assert_eq!(db.session(&id, 1001).unwrap(), None);
+        // Sessions never presented again are purged at the next login.
+        db.create_session(&user, 100, 1000).unwrap();
+        db.create_session(&user, 100, 5000).unwrap();
+        assert_eq!(db.inner.sessions.len(), 1);
     }
 }
