@@ -87,6 +87,11 @@ const TOKEN_PREFIX: &str = "otcw_";
 /// API client polling every second does not write on every request.
 const LAST_USED_RESOLUTION_MS: u64 = 60_000;
 
+/// A random password for `user add`: 24 characters of base64url (144 bits).
+pub fn generate_password() -> Result<String, Error> {
+    Ok(URL_SAFE_NO_PAD.encode(random_bytes::<18>()?))
+}
+
 impl Role {
     pub const ALL: [Role; 3] = [Role::Viewer, Role::Reviewer, Role::Admin];
 
@@ -407,11 +412,6 @@ fn sha256_hex(text: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A random password for `user add`: 24 characters of base64url (144 bits).
-pub fn generate_password() -> Result<String, Error> {
-    Ok(URL_SAFE_NO_PAD.encode(random_bytes::<18>()?))
 }
 
 #[cfg(test)]
