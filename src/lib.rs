@@ -22,4 +22,5 @@ pub mod notify;
 pub mod export;
 pub mod crawl;
 pub mod demo;
+pub mod web;
 pub mod cli;

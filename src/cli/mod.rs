@@ -7,8 +7,11 @@ mod demo;
 mod export;
 mod extract;
 mod review;
+mod serve;
 mod show;
 mod status;
+mod token;
+mod user;
 mod webhook;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +55,12 @@ enum Command {
     Webhook(webhook::Args),
     /// Export accounts as CSV, JSONL, a STIX 2.1 bundle or a MISP feed folder.
     Export(export::Args),
+    /// Serve the web UI and JSON API.
+    Serve(serve::Args),
+    /// Manage the users who log in to the web UI.
+    User(user::Args),
+    /// Manage API tokens.
+    Token(token::Args),
 }
 
 /// An error that is the user's to fix (bad input, bad configuration): exit code 2.
@@ -63,7 +72,10 @@ pub(crate) struct UsageError(String);
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // Long-running commands log their progress at info; the others only warn.
-    let verbose = matches!(cli.command, Command::Crawl(_) | Command::Demo(_) | Command::Webhook(_));
+    let verbose = matches!(
+        cli.command,
+        Command::Crawl(_) | Command::Demo(_) | Command::Webhook(_) | Command::Serve(_)
+    );
     init_tracing(cli.log_format, verbose);
     let result = match &cli.command {
         Command::Demo(args) => demo::run(args, cli.log_format == LogFormat::Text),
@@ -75,6 +87,9 @@ pub fn main() -> ExitCode {
         Command::Show(args) => show::run(args),
         Command::Webhook(args) => webhook::run(args),
         Command::Export(args) => export::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::User(args) => user::run(args),
+        Command::Token(args) => token::run(args),
     };
     match result {
         Ok(code) => code,
@@ -109,6 +124,23 @@ pub(crate) fn open_db(path: &std::path::Path) -> anyhow::Result<crate::store::Db
             path.display()
         )))
     })
+}
+
+/// A store error the user can fix (a name that exists or does not, an invalid value) as a
+/// usage error; anything else as is.
+pub(crate) fn usage_if_callers(error: crate::store::Error) -> anyhow::Error {
+    match error {
+        crate::store::Error::Exists { .. }
+        | crate::store::Error::NotFound { .. }
+        | crate::store::Error::Invalid { .. } => anyhow::Error::new(UsageError(error.to_string())),
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// A closed pipe (`otcwatch … | head`) is not an error.

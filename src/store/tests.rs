@@ -697,3 +697,37 @@ fn a_batch_of_pages_commits_together_and_queues_their_links() {
     assert_eq!(db.queue_len(SITE).unwrap(), 3, "fetched entries left, new links counted");
     assert_eq!(db.counts().unwrap().pages, 3);
 }
+
+#[test]
+fn counts_report_fetches_and_failures_by_kind() {
+    let (_dir, db) = open();
+    crawl(&db, SITE, "http://example.test/ok", Some("<p>ok</p>"), vec![], 1000);
+    for (url, failure) in [
+        ("http://example.test/a", "Timeout: no answer in 30s"),
+        ("http://example.test/b", "TooManyRedirects: 11 hops"),
+        ("http://example.test/c", "Timeout: no answer in 30s"),
+        ("http://example.test/d", "NotDocument { content_type: \"image/png\" }"),
+        ("http://example.test/e", "?"),
+    ] {
+        db.enqueue(SITE, 1, url, 0, 2000).unwrap();
+        let queued = db.due(SITE, 2000, 100).unwrap().into_iter().find(|q| q.url == url).unwrap();
+        let record = UrlRecord { failure: Some(failure.to_string()), ..UrlRecord::default() };
+        let commit = PageCommit {
+            queued,
+            record,
+            body: None,
+            findings: vec![],
+            fetched_ms: 2000,
+            final_url: url.to_string(),
+        };
+        db.commit_page(commit).unwrap();
+    }
+    let counts = db.counts().unwrap();
+    assert_eq!(counts.fetches, 6);
+    let failures: Vec<(&str, u64)> =
+        counts.failures.iter().map(|(kind, n)| (kind.as_str(), *n)).collect();
+    assert_eq!(
+        failures,
+        [("not_document", 1), ("other", 1), ("timeout", 2), ("too_many_redirects", 1)]
+    );
+}

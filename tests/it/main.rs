@@ -25,3 +25,7 @@ mod review;
 mod webhook;
 // `otcwatch export` on a filled store: CSV, JSONL, STIX 2.1 and MISP checked against their specs.
 mod export;
+// The web server over HTTP: auth on every route, roles, sessions, the API, OpenAPI, metrics.
+mod api;
+// `serve`, `token` and `webhook` through the real binary: tokens, Ctrl-C, delivery.
+mod serve;
