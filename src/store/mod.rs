@@ -13,7 +13,8 @@
 //! Files: `frontier.rs` (queue and dedup), `commit.rs` (one fetch result), `touch.rs` (an
 //! unchanged re-crawl), `accounts.rs` (the queries reviewers and exporters read),
 //! `review.rs` (the review model: status, audit trail, watchlist feed), `links.rs` (related
-//! accounts), `outbox.rs` (webhook receivers and the durable delivery outbox).
+//! accounts), `outbox.rs` (webhook receivers and the durable delivery outbox), `sites_admin.rs`
+//! (pause, resume, re-crawl and add sites from the UI).
 
 mod accounts;
 mod bodies;
@@ -24,6 +25,7 @@ mod keys;
 mod links;
 mod outbox;
 mod review;
+mod sites_admin;
 mod touch;
 
 #[cfg(test)]
@@ -41,6 +43,7 @@ use std::sync::Arc;
 pub use links::{LINK_CAP, Link};
 pub use outbox::{Delivery, OutboxEntry, Receiver};
 pub use review::{AuditRecord, Review, SYSTEM_REVIEWER, Status, UnknownStatus, WatchlistChange};
+pub use sites_admin::AddedSite;
 
 /// sled's page cache. The frontier holds millions of URLs; with this cap the working set stays
 /// bounded and the rest is read back from disk (through the OS page cache) on demand.
