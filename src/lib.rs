@@ -19,4 +19,5 @@ pub mod parse;
 pub mod extract;
 pub mod store;
 pub mod crawl;
+pub mod web;
 pub mod cli;

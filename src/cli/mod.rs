@@ -4,7 +4,10 @@
 mod accounts;
 mod crawl;
 mod extract;
+mod serve;
 mod status;
+mod token;
+mod user;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -36,6 +39,12 @@ enum Command {
     Accounts(accounts::Args),
     /// Show each site's crawl state.
     Status(status::Args),
+    /// Serve the web UI and JSON API.
+    Serve(serve::Args),
+    /// Manage the users who log in to the web UI.
+    User(user::Args),
+    /// Manage API tokens.
+    Token(token::Args),
 }
 
 /// An error that is the user's to fix (bad input, bad configuration): exit code 2.
@@ -47,13 +56,16 @@ pub(crate) struct UsageError(String);
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // Long-running commands log their progress at info; the others only warn.
-    let verbose = matches!(cli.command, Command::Crawl(_));
+    let verbose = matches!(cli.command, Command::Crawl(_) | Command::Serve(_));
     init_tracing(cli.log_format, verbose);
     let result = match &cli.command {
         Command::Extract(args) => extract::run(args),
         Command::Crawl(args) => crawl::run(args, cli.log_format == LogFormat::Text),
         Command::Accounts(args) => accounts::run(args),
         Command::Status(args) => status::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::User(args) => user::run(args),
+        Command::Token(args) => token::run(args),
     };
     match result {
         Ok(code) => code,
@@ -88,6 +100,23 @@ pub(crate) fn open_db(path: &std::path::Path) -> anyhow::Result<crate::store::Db
             path.display()
         )))
     })
+}
+
+/// A store error the user can fix (a name that exists or does not, an invalid value) as a
+/// usage error; anything else as is.
+pub(crate) fn usage_if_callers(error: crate::store::Error) -> anyhow::Error {
+    match error {
+        crate::store::Error::Exists { .. }
+        | crate::store::Error::NotFound { .. }
+        | crate::store::Error::Invalid { .. } => anyhow::Error::new(UsageError(error.to_string())),
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// A closed pipe (`otcwatch … | head`) is not an error.

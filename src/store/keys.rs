@@ -17,6 +17,9 @@
 //! | `accounts`  | kind code:u8, value                                   | `Account` (JSON)                  |
 //! | `sightings` | kind code:u8, value `00` site `00` URL-or-permalink   | `Sighting` (JSON)                 |
 //! | `meta`      | `qlen` `00` site / `pages` / `accounts` `00` code:u8  | counter (compact u64)             |
+//! | `users`     | user name                                             | user with argon2id hash (JSON)    |
+//! | `tokens`    | token id (12 hex digits)                              | token with SHA-256 of it (JSON)   |
+//! | `sessions`  | SHA-256 hex of the session id                         | `Session` (JSON)                  |
 //! | `meta`      | `cursor` / `receiver_seq`                             | counter (compact u64)             |
 //! | `meta`      | `receivers`                                           | receiver ids (JSON)               |
 //! | `links`     | code:u8 value `00` code:u8 other value `00` place     | empty (version byte)              |

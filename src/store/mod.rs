@@ -13,10 +13,12 @@
 //! Files: `frontier.rs` (queue and dedup), `commit.rs` (one fetch result), `touch.rs` (an
 //! unchanged re-crawl), `accounts.rs` (the queries reviewers and exporters read),
 //! `review.rs` (the review model: status, audit trail, watchlist feed), `links.rs` (related
-//! accounts), `outbox.rs` (webhook receivers and the durable delivery outbox), `sites_admin.rs`
-//! (pause, resume, re-crawl and add sites from the UI).
+//! accounts), `outbox.rs` (webhook receivers and the durable delivery outbox), `auth.rs`
+//! (users, API tokens, sessions), `sites_admin.rs` (pause, resume, re-crawl and add sites
+//! from the UI).
 
 mod accounts;
+mod auth;
 mod bodies;
 mod codec;
 mod commit;
@@ -32,6 +34,8 @@ mod touch;
 mod tests;
 #[cfg(test)]
 mod review_tests;
+
+pub use auth::{Role, Session, Token, User, generate_password};
 
 use crate::extract::{self, Kind};
 use serde::{Deserialize, Serialize};
@@ -71,6 +75,15 @@ pub enum Error {
     /// A site name, URL or identifier value that cannot be part of a key (it contains NUL).
     #[error("{what} {value:?} cannot be stored: it contains a NUL byte")]
     InvalidKey { what: &'static str, value: String },
+    /// A user (or other named record) that already exists.
+    #[error("{what} {name:?} already exists")]
+    Exists { what: &'static str, name: String },
+    /// A user, token or other record that does not exist.
+    #[error("no {what} {name:?}")]
+    NotFound { what: &'static str, name: String },
+    /// A value the caller must fix; `reason` says how.
+    #[error("invalid {what}: {reason}")]
+    Invalid { what: &'static str, reason: String },
     /// A review or a list of reviews names an account that was never seen: nothing was
     /// written (the API answers 404).
     #[error("no account {kind}:{value}; only identifiers the crawler has seen can be reviewed")]
@@ -330,6 +343,9 @@ impl Db {
             accounts: tree("accounts")?,
             sightings: tree("sightings")?,
             meta: tree("meta")?,
+            users: tree("users")?,
+            tokens: tree("tokens")?,
+            sessions: tree("sessions")?,
             links: tree("links")?,
             watch: tree("watch")?,
             audit: tree("audit")?,
@@ -404,6 +420,9 @@ struct Trees {
     accounts: sled::Tree,
     sightings: sled::Tree,
     meta: sled::Tree,
+    users: sled::Tree,
+    tokens: sled::Tree,
+    sessions: sled::Tree,
     links: sled::Tree,
     watch: sled::Tree,
     audit: sled::Tree,
