@@ -17,3 +17,5 @@ mod tidy;
 mod crawl;
 // kill -9 mid-crawl and resume, through the real binary.
 mod resume;
+// The web UI in headless Chromium: login, filter, review, XSS from crawled text, CSRF.
+mod browser;
