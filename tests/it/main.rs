@@ -17,5 +17,7 @@ mod tidy;
 mod crawl;
 // kill -9 mid-crawl and resume, through the real binary.
 mod resume;
+// The HTML pages over HTTP: roles, CSRF, admin site actions, filters, static files.
+mod ui_pages;
 // The web UI in headless Chromium: login, filter, review, XSS from crawled text, CSRF.
 mod browser;

@@ -22,8 +22,6 @@ pub(crate) struct BarChart {
     /// The x axis baseline.
     pub(crate) baseline: u32,
     pub(crate) bars: Vec<Bar>,
-    /// The largest value, shown on the axis.
-    pub(crate) max: u64,
     /// True when every value is zero: the template says "no data" instead of bars.
     pub(crate) empty: bool,
 }
@@ -86,7 +84,6 @@ pub(crate) fn bar_chart(
         height: HEIGHT,
         baseline,
         bars,
-        max,
         empty: max == 0,
     }
 }
@@ -109,7 +106,6 @@ mod tests {
         let points: Vec<(String, u64)> =
             vec![("a".into(), 0), ("b".into(), 5), ("c".into(), 10), ("d".into(), 1)];
         let chart = bar_chart("c1", "t", &points, 2);
-        assert_eq!(chart.max, 10);
         assert!(!chart.empty);
         let heights: Vec<u32> = chart.bars.iter().map(|bar| bar.h).collect();
         assert_eq!(heights[0], 0);
