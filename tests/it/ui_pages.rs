@@ -208,6 +208,23 @@ async fn a_bulk_review_changes_every_selected_account_and_returns_to_the_list() 
 }
 
 #[tokio::test]
+async fn logout_needs_the_token_and_ends_the_session() {
+    let app = start().await;
+    let rita = log_in(&app, "rita").await;
+    let forged = Session { cookie: rita.cookie.clone(), csrf: "forged".into() };
+    let response = post(&app, &forged, "/logout", &[]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(get(&app, &rita.cookie, "/").await.0, StatusCode::OK, "still logged in");
+    let response = post(&app, &rita, "/logout", &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], "/login");
+    let cleared = response.headers()[SET_COOKIE].to_str().expect("ascii");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let (status, _) = get(&app, &rita.cookie, "/").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "the old cookie no longer works");
+}
+
+#[tokio::test]
 async fn bad_filters_get_a_400_that_says_what_to_fix() {
     let app = start().await;
     let rita = log_in(&app, "rita").await;
