@@ -18,6 +18,7 @@ pub mod fetch;
 pub mod parse;
 pub mod extract;
 pub mod store;
+pub mod notify;
 pub mod crawl;
 pub mod web;
 pub mod cli;

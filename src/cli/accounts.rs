@@ -2,7 +2,7 @@
 //! as a table, JSONL or CSV.
 
 use crate::extract::Kind;
-use crate::store::{self, AccountFilter};
+use crate::store::{self, AccountFilter, Status};
 use anyhow::Context;
 use std::io::Write;
 use std::path::PathBuf;
@@ -23,6 +23,9 @@ pub(crate) struct Args {
     /// Only accounts seen on this site.
     #[arg(long)]
     site: Option<String>,
+    /// Only accounts in this review status (new, confirmed, dismissed, watchlisted).
+    #[arg(long)]
+    status: Option<Status>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
@@ -40,6 +43,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         kind: args.kind,
         otc_only: args.otc,
         site: args.site.clone(),
+        status: args.status,
         ..AccountFilter::default()
     };
     let accounts = db.accounts(&filter).context("reading accounts")?;
@@ -100,16 +104,17 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Format::Table => {
             writeln!(
                 out,
-                "{:<10} {:<44} {:<4} {:>5} {:>5}  {:<20} SITES",
-                "KIND", "VALUE", "OTC", "SCORE", "SEEN", "LAST SEEN"
+                "{:<10} {:<44} {:<11} {:<4} {:>5} {:>5}  {:<20} SITES",
+                "KIND", "VALUE", "STATUS", "OTC", "SCORE", "SEEN", "LAST SEEN"
             )?;
             for a in &accounts {
                 let otc = if a.otc { "yes" } else { "no" };
                 writeln!(
                     out,
-                    "{:<10} {:<44} {:<4} {:>5.2} {:>5}  {:<20} {}",
+                    "{:<10} {:<44} {:<11} {:<4} {:>5.2} {:>5}  {:<20} {}",
                     a.kind,
                     a.value,
+                    a.status,
                     otc,
                     a.score,
                     a.sightings,
@@ -122,7 +127,11 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 writeln!(
                     out,
                     "(no accounts{}; run `otcwatch crawl` first)",
-                    if args.kind.is_some() || args.otc || args.site.is_some() {
+                    if args.kind.is_some()
+                        || args.otc
+                        || args.site.is_some()
+                        || args.status.is_some()
+                    {
                         " match"
                     } else {
                         ""

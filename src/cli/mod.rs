@@ -4,10 +4,13 @@
 mod accounts;
 mod crawl;
 mod extract;
+mod review;
 mod serve;
+mod show;
 mod status;
 mod token;
 mod user;
+mod webhook;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -39,6 +42,13 @@ enum Command {
     Accounts(accounts::Args),
     /// Show each site's crawl state.
     Status(status::Args),
+    /// Set the review status of an account (or of KIND:VALUE lines on stdin).
+    Review(review::Args),
+    /// Show one account: sightings, related accounts, audit history.
+    Show(show::Args),
+    /// Manage webhook receivers of watchlist changes and deliver to them.
+    #[command(subcommand_required = true)]
+    Webhook(webhook::Args),
     /// Serve the web UI and JSON API.
     Serve(serve::Args),
     /// Manage the users who log in to the web UI.
@@ -56,13 +66,17 @@ pub(crate) struct UsageError(String);
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // Long-running commands log their progress at info; the others only warn.
-    let verbose = matches!(cli.command, Command::Crawl(_) | Command::Serve(_));
+    let verbose =
+        matches!(cli.command, Command::Crawl(_) | Command::Webhook(_) | Command::Serve(_));
     init_tracing(cli.log_format, verbose);
     let result = match &cli.command {
         Command::Extract(args) => extract::run(args),
         Command::Crawl(args) => crawl::run(args, cli.log_format == LogFormat::Text),
         Command::Accounts(args) => accounts::run(args),
         Command::Status(args) => status::run(args),
+        Command::Review(args) => review::run(args),
+        Command::Show(args) => show::run(args),
+        Command::Webhook(args) => webhook::run(args),
         Command::Serve(args) => serve::run(args),
         Command::User(args) => user::run(args),
         Command::Token(args) => token::run(args),

@@ -55,14 +55,14 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             for token in db.tokens()? {
                 let state = if token.revoked { "revoked" } else { "active" };
                 let last_used =
-                    token.last_used_ms.map_or("never".to_string(), crate::web::api::rfc3339);
+                    token.last_used_ms.map_or("never".to_string(), super::accounts::rfc3339);
                 writeln!(
                     out,
                     "{:<12} {:<20} {:<9} {:<20} {:<20} {state}",
                     token.id,
                     token.name,
                     token.role,
-                    crate::web::api::rfc3339(token.created_ms),
+                    super::accounts::rfc3339(token.created_ms),
                     last_used
                 )
                 .or_else(super::ignore_broken_pipe)?;

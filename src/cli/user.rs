@@ -48,7 +48,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             writeln!(out, "{:<24} {:<9} {:<20} STATE", "NAME", "ROLE", "CREATED")?;
             for user in db.users()? {
                 let state = if user.disabled { "disabled" } else { "active" };
-                let created = crate::web::api::rfc3339(user.created_ms);
+                let created = super::accounts::rfc3339(user.created_ms);
                 writeln!(out, "{:<24} {:<9} {:<20} {state}", user.name, user.role, created)
                     .or_else(super::ignore_broken_pipe)?;
             }

@@ -18,6 +18,7 @@ pub(crate) mod resolve;
 pub(crate) mod scan;
 pub(crate) mod score;
 pub(crate) mod telegram;
+pub mod value;
 pub(crate) mod vocab;
 pub mod warninglist;
 pub(crate) mod wechat;

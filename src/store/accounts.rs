@@ -80,6 +80,9 @@ impl Db {
 
 /// Whether `account` passes every set field of `filter`; `text` is the lower-cased needle.
 fn matches(filter: &AccountFilter, text: Option<&str>, account: &Account) -> bool {
+    if filter.status.is_some_and(|status| account.status != status) {
+        return false;
+    }
     if filter.otc_only && !account.otc {
         return false;
     }

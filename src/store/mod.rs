@@ -294,6 +294,8 @@ pub struct AccountFilter {
     pub min_score: Option<f32>,
     /// Case-insensitive substring of the value.
     pub text: Option<String>,
+    /// In this review status.
+    pub status: Option<Status>,
 }
 
 /// Totals for dashboards.

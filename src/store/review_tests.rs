@@ -148,6 +148,14 @@ fn review_many_is_one_change_per_account() {
     let cursors: Vec<u64> = records.iter().map(|r| r.cursor).collect();
     assert_eq!(cursors, [1, 2]);
     assert_eq!(db.account(Kind::Tron, TRON).unwrap().unwrap().status, Status::Confirmed);
+    db.review(Kind::Tron, TRON, &review(Status::Dismissed), 300).unwrap();
+    let in_status = |status| {
+        let filter = AccountFilter { status: Some(status), ..AccountFilter::default() };
+        db.accounts(&filter).unwrap().into_iter().map(|a| a.value).collect::<Vec<_>>()
+    };
+    assert_eq!(in_status(Status::Confirmed), [PHONE]);
+    assert_eq!(in_status(Status::Dismissed), [TRON]);
+    assert!(in_status(Status::New).is_empty());
 }
 
 #[test]

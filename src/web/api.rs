@@ -8,7 +8,9 @@
 use super::auth::{self, ClientIp, Principal, Role};
 use super::{ApiError, AppState, blocking, metrics, now_ms, openapi};
 use crate::extract::Kind;
-use crate::store::{Account, AccountFilter, AuditRecord, Link, Review, Sighting, Status, Token};
+use crate::store::{
+    Account, AccountFilter, AuditRecord, Db, Link, Review, Sighting, Status, Token,
+};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::{Method, StatusCode};
@@ -191,7 +193,6 @@ async fn logout(State(state): State<AppState>, principal: Principal) -> Result<R
 #[derive(Debug, Default)]
 struct ListQuery {
     filter: AccountFilter,
-    status: Option<Status>,
     first_seen: (Option<u64>, Option<u64>),
     last_seen: (Option<u64>, Option<u64>),
     sort: Sort,
@@ -253,11 +254,11 @@ async fn one_account(
     let kind = parse_kind(&kind)?;
     let db = state.db.clone();
     let found = blocking(move || {
+        let value = stored_value(&db, kind, &value)?;
         let Some(account) = db.account(kind, &value)? else {
             return Err(ApiError::not_found(
                 format!("no {kind} account {value:?}"),
-                "values are stored normalised (e-mail lower-case, phone digits without +86); \
-                 search with GET /api/v1/accounts?q=TEXT",
+                "search with GET /api/v1/accounts?q=TEXT",
             ));
         };
         let sightings = db.sightings(kind, &value)?;
@@ -315,6 +316,7 @@ async fn review_one(
     let review = to_review(&body, &principal)?;
     let db = state.db.clone();
     let (change, account) = blocking(move || {
+        let value = stored_value(&db, kind, &value)?;
         let change = db.review(kind, &value, &review, now_ms())?;
         let account = db.account(kind, &value)?;
         Ok((change, account))
@@ -352,7 +354,14 @@ async fn review_many(
         .map(|target| Ok((parse_kind(&target.kind)?, target.value)))
         .collect::<Result<Vec<_>, ApiError>>()?;
     let db = state.db.clone();
-    let changes = blocking(move || Ok(db.review_many(&targets, &review, now_ms())?)).await?;
+    let changes = blocking(move || {
+        let targets = targets
+            .into_iter()
+            .map(|(kind, value)| Ok((kind, stored_value(&db, kind, &value)?)))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        Ok(db.review_many(&targets, &review, now_ms())?)
+    })
+    .await?;
     for change in &changes {
         state.metrics.review(change.after);
     }
@@ -510,6 +519,23 @@ fn link_json(link: &Link) -> Value {
     })
 }
 
+/// The value under which `kind:value` is stored: `value` itself if there is such an account,
+/// else its normal form (`+86 139-1234-0001` → `+8613912340001`), else `value` unchanged
+/// when it has no normal form (the lookup then fails with a 404 that says so).
+/// Blocks: call it on the blocking pool.
+fn stored_value(db: &Db, kind: Kind, value: &str) -> Result<String, ApiError> {
+    if value.contains('\0') || db.account(kind, value)?.is_some() {
+        return Ok(value.to_string());
+    }
+    match crate::extract::value::normalize(kind, value) {
+        Ok(normal) => Ok(normal),
+        Err(reason) => Err(ApiError::not_found(
+            format!("no {kind} account {value:?}"),
+            format!("{reason}; search with GET /api/v1/accounts?q=TEXT"),
+        )),
+    }
+}
+
 /// A review from a request body; the reviewer is the principal.
 fn to_review(body: &ReviewBody, principal: &Principal) -> Result<Review, ApiError> {
     let status = body.status.parse::<Status>().map_err(|error| {
@@ -565,7 +591,7 @@ fn parse_list_query(raw: &str) -> Result<ListQuery, ApiError> {
                 let status = value.parse::<Status>().map_err(|error| {
                     ApiError::bad_request(error.to_string(), "use one of the statuses listed")
                 })?;
-                query.status = Some(status);
+                query.filter.status = Some(status);
             }
             "site" => query.filter.site = Some(value),
             "q" => query.filter.text = Some(value),
@@ -647,9 +673,7 @@ fn keep(query: &ListQuery, account: &Account) -> bool {
     let within = |ms: u64, (after, before): (Option<u64>, Option<u64>)| {
         after.is_none_or(|after| ms >= after) && before.is_none_or(|before| ms < before)
     };
-    query.status.is_none_or(|status| account.status == status)
-        && within(account.first_seen_ms, query.first_seen)
-        && within(account.last_seen_ms, query.last_seen)
+    within(account.first_seen_ms, query.first_seen) && within(account.last_seen_ms, query.last_seen)
 }
 
 fn sort(accounts: &mut [Account], key: Sort, descending: bool) {

@@ -134,7 +134,11 @@ pub async fn login(
     password: &str,
     client_ip: IpAddr,
 ) -> Result<SessionCookie, LoginError> {
-    let keys = [(format!("user:{user}"), USER_FAILURES), (format!("ip:{client_ip}"), IP_FAILURES)];
+    // User names are at most 64 characters: a longer one cannot exist, and only its prefix is
+    // kept as a key, so a flood of huge names cannot grow the limiter's memory.
+    let user_key: String = user.chars().take(65).collect();
+    let keys =
+        [(format!("user:{user_key}"), USER_FAILURES), (format!("ip:{client_ip}"), IP_FAILURES)];
     if let Err(retry_after) = state.limiter.check(&keys, Instant::now()) {
         state.metrics.login("limited");
         tracing::warn!(user, client = %client_ip, "login refused: too many failures");

@@ -117,7 +117,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Binds `options.listen`, prints where it listens (and warns when that is not loopback), and
-/// serves until `shutdown` resolves; requests in flight are finished first.
+/// serves until `shutdown` resolves; requests in flight are finished first. Webhook delivery
+/// (`notify::run`) runs alongside and stops after the server.
 pub async fn serve(
     db: Db,
     options: Options,
@@ -140,8 +141,19 @@ pub async fn serve(
              (and pass --tls-terminated)"
         );
     }
+    // Webhook delivery runs beside the server and stops after it, so that a review made by
+    // the last request in flight is still queued for delivery (the outbox is durable anyway).
+    let (stop_notify, notify_stopped) = tokio::sync::oneshot::channel::<()>();
+    let notifier = tokio::spawn(crate::notify::run(db.clone(), async {
+        let _ = notify_stopped.await;
+    }));
     let state = AppState::new(db, &options);
-    serve_listener(listener, state, shutdown).await
+    let served = serve_listener(listener, state, shutdown).await;
+    drop(stop_notify);
+    if let Err(error) = notifier.await {
+        tracing::error!(error = %error, "webhook delivery task failed");
+    }
+    served
 }
 
 /// Serves [`router`] on a bound listener until `shutdown` resolves, with the client's address

@@ -21,3 +21,11 @@ mod resume;
 mod ui_pages;
 // The web UI in headless Chromium: login, filter, review, XSS from crawled text, CSRF.
 mod browser;
+// Review, show and webhook commands through the real binary, on a seeded temp store.
+mod review;
+// Webhook delivery from the outbox to an in-test receiver that is down, then up.
+mod webhook;
+// The web server over HTTP: auth on every route, roles, sessions, the API, OpenAPI, metrics.
+mod api;
+// `serve`, `token` and `webhook` through the real binary: tokens, Ctrl-C, delivery.
+mod serve;
