@@ -240,6 +240,42 @@ async fn bad_filters_get_a_400_that_says_what_to_fix() {
 }
 
 #[tokio::test]
+async fn the_list_pages_filters_by_date_and_keeps_the_filters_across_pages() {
+    let app = start().await;
+    let values: Vec<String> = (0..60).map(|n| format!("{}", 100_000_000 + n)).collect();
+    let body = values.join(" ");
+    let day = 24 * 3600 * 1000;
+    app.crawl(&CrawledPage {
+        site: "board",
+        url: "https://board.example/list",
+        body: &body,
+        findings: values
+            .iter()
+            .map(|value| Found { kind: Kind::Qq, value, context: "QQ", score: 0.3, post: None })
+            .collect(),
+        at_ms: 1_795_161_600_000 + 3 * day,
+    });
+    let rita = log_in(&app, "rita").await;
+    // 61 QQ accounts: 50 on the first page, the next link keeps the kind.
+    let (status, page) = get(&app, &rita.cookie, "/accounts?kind=qq&sort=value").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Showing 1–50 of 61."), "{page}");
+    assert!(page.contains("href=\"/accounts?kind=qq&#38;sort=value&#38;page=2\""), "{page}");
+    let (_, page) = get(&app, &rita.cookie, "/accounts?kind=qq&sort=value&page=2").await;
+    assert!(page.contains("Showing 51–61 of 61.") && page.contains("rel=\"prev\""), "{page}");
+    // A page past the end shows the last one.
+    let (_, page) = get(&app, &rita.cookie, "/accounts?kind=qq&page=9").await;
+    assert!(page.contains("Showing 51–61 of 61."), "{page}");
+    // First seen from the board's day: only its 60; the forum's QQ number is older.
+    let (_, page) = get(&app, &rita.cookie, "/accounts?kind=qq&first_from=2026-11-23").await;
+    assert!(page.contains("of 60.") && !page.contains(">123456789<"), "{page}");
+    // OTC only: the forum's advert (Alipay and QQ), not the board's QQ numbers.
+    let (_, page) = get(&app, &rita.cookie, "/accounts?otc=1").await;
+    assert!(page.contains("Showing 1–2 of 2."), "{page}");
+    assert!(page.contains(">13812345678<") && !page.contains(">100000000<"), "{page}");
+}
+
+#[tokio::test]
 async fn unknown_accounts_and_kinds_are_404_pages() {
     let app = start().await;
     let rita = log_in(&app, "rita").await;

@@ -46,8 +46,8 @@ pub(crate) enum Sort {
 /// The list's filters as checked values, with the problems of the ones that were not.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ListQuery {
+    /// Kind, status, site, minimum score, text and OTC only: the store filters those.
     pub(crate) store: AccountFilter,
-    pub(crate) status: Option<Status>,
     pub(crate) first_from_ms: Option<u64>,
     pub(crate) last_from_ms: Option<u64>,
     pub(crate) sort: Option<Sort>,
@@ -69,6 +69,8 @@ pub(crate) struct RawFilters {
     pub(crate) last_from: String,
     pub(crate) q: String,
     pub(crate) sort: String,
+    /// `1` when only accounts advertised for OTC are wanted.
+    pub(crate) otc: String,
 }
 
 /// One row of the list.
@@ -131,6 +133,7 @@ pub(crate) fn parse_query(query: &[(String, String)]) -> ListQuery {
         last_from: get("last_from"),
         q: get("q"),
         sort: get("sort"),
+        otc: get("otc"),
     };
     let raw = &out.raw;
     if !raw.kind.is_empty() {
@@ -141,7 +144,7 @@ pub(crate) fn parse_query(query: &[(String, String)]) -> ListQuery {
     }
     if !raw.status.is_empty() {
         match raw.status.parse::<Status>() {
-            Ok(status) => out.status = Some(status),
+            Ok(status) => out.store.status = Some(status),
             Err(error) => out.errors.push(format!("status: {error}")),
         }
     }
@@ -172,6 +175,7 @@ pub(crate) fn parse_query(query: &[(String, String)]) -> ListQuery {
     if !raw.q.is_empty() {
         out.store.text = Some(raw.q.clone());
     }
+    out.store.otc_only = raw.otc == "1";
     if !raw.sort.is_empty() {
         match Sort::ALL.iter().find(|(_, name, _)| *name == raw.sort) {
             Some((sort, _, _)) => out.sort = Some(*sort),
@@ -194,8 +198,7 @@ pub(crate) fn parse_query(query: &[(String, String)]) -> ListQuery {
 pub(crate) fn list(db: &Db, query: &ListQuery) -> Result<Vec<Account>, crate::store::Error> {
     let mut accounts = db.accounts(&query.store)?;
     accounts.retain(|account| {
-        query.status.is_none_or(|status| account.status == status)
-            && query.first_from_ms.is_none_or(|from| account.first_seen_ms >= from)
+        query.first_from_ms.is_none_or(|from| account.first_seen_ms >= from)
             && query.last_from_ms.is_none_or(|from| account.last_seen_ms >= from)
     });
     match query.sort.unwrap_or(Sort::Score) {
@@ -375,7 +378,7 @@ mod tests {
         ]);
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         assert_eq!(parsed.store.kind, Some(Kind::Alipay));
-        assert_eq!(parsed.status, Some(Status::Confirmed));
+        assert_eq!(parsed.store.status, Some(Status::Confirmed));
         assert_eq!(parsed.store.min_score, Some(0.5));
         assert_eq!(parsed.first_from_ms, parse_date("2026-11-01"));
         assert_eq!(parsed.sort, Some(Sort::LastSeen));
@@ -397,7 +400,7 @@ mod tests {
         assert!(parsed.errors[0].contains("alipay"), "lists the kinds: {}", parsed.errors[0]);
         assert!(parsed.errors[2].contains("0 to 1"));
         assert_eq!(parsed.store.kind, None);
-        assert_eq!(parsed.status, None);
+        assert_eq!(parsed.store.status, None);
         assert_eq!(parsed.page, 1);
     }
 }
