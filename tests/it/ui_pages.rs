@@ -121,6 +121,15 @@ async fn an_anonymous_browser_is_sent_to_login_and_back() {
     let (status, form) = get(&app, "", "/login?next=%2Faccounts%3Fkind%3Dqq").await;
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains("name=\"next\" value=\"/accounts?kind=qq\""), "{form}");
+    // A `next` with text a header cannot carry is percent-encoded, not a failure.
+    let response = client()
+        .post(app.url("/login"))
+        .form(&[("user", "rita"), ("password", PASSWORD), ("next", "/accounts?q=微信 号")])
+        .send()
+        .await
+        .expect("POST /login");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], "/accounts?q=%E5%BE%AE%E4%BF%A1%20%E5%8F%B7");
     // A `next` that leaves the server is replaced by the dashboard.
     let (_, form) = get(&app, "", "/login?next=%2F%2Fevil.example%2F").await;
     assert!(form.contains("name=\"next\" value=\"/\""), "{form}");

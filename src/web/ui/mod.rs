@@ -28,7 +28,7 @@ use crate::web::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 
 /// The UI's routes, merged into [`crate::web::router`].
 pub fn routes() -> Router<AppState> {
@@ -175,9 +175,19 @@ pub(crate) fn render(page: &impl Template) -> Response {
     }
 }
 
-/// A 303 to `location`: the answer to a form post, so reloading does not post again.
+/// A 303 to `location`: the answer to a form post, so reloading does not post again. Bytes
+/// that may not appear in a header (non-ASCII, spaces, controls) are percent-encoded, so a
+/// `next` of `/accounts?q=微信` is a valid `Location` rather than a panic.
 pub(crate) fn see_other(location: &str) -> Response {
-    Redirect::to(location).into_response()
+    let mut encoded = String::with_capacity(location.len());
+    for byte in location.bytes() {
+        if byte.is_ascii_graphic() {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    (StatusCode::SEE_OTHER, [(header::LOCATION, encoded)]).into_response()
 }
 
 /// The fields of an `application/x-www-form-urlencoded` body or query string, in order,
@@ -214,4 +224,16 @@ where
     T: Send + 'static,
 {
     crate::web::blocking(move || work().map_err(ApiError::from)).await.map_err(PageError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_encode_what_a_header_cannot_carry() {
+        let response = see_other("/accounts?q=微信 x\n");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()[header::LOCATION], "/accounts?q=%E5%BE%AE%E4%BF%A1%20x%0A");
+    }
 }
