@@ -106,6 +106,23 @@ async fn log_in(browser: &Browser, app: &App, user: &str, path: &str) {
     assert_eq!(at.path(), path, "after login the browser must be back on {path}");
 }
 
+/// Waits until the browser is on a page whose URL passes `arrived` (a form post or a link
+/// may still be loading when the click returns); fails after [`NAVIGATION_WAIT`].
+async fn wait_for_url(browser: &Browser, what: &str, arrived: impl Fn(&url::Url) -> bool) {
+    let started = std::time::Instant::now();
+    loop {
+        let at = within("current url", browser.client.current_url()).await;
+        if arrived(&at) {
+            return;
+        }
+        assert!(started.elapsed() < NAVIGATION_WAIT, "never reached {what}; still on {at}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// How long a navigation may take before the test fails: it only catches hangs.
+const NAVIGATION_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The text of the whole page.
 async fn page_text(browser: &Browser) -> String {
     let body = within("body", browser.client.find(Locator::Css("body"))).await;
@@ -128,9 +145,10 @@ fn reviewer_logs_in_filters_confirms_and_the_watchlist_api_shows_it() {
         let kind = within("kind filter", client.find(Locator::Id("kind"))).await;
         within("choose alipay", kind.select_by_value("alipay")).await;
         within("apply filter", client.find(Locator::Id("apply"))).await.click().await.unwrap();
-        within("filtered page", client.wait().for_element(Locator::Css("#showing"))).await;
-        let at = within("current url", client.current_url()).await;
-        assert!(at.query().unwrap_or_default().contains("kind=alipay"), "{at}");
+        wait_for_url(&browser, "the filtered list", |at| {
+            at.query_pairs().any(|(key, value)| key == "kind" && value == "alipay")
+        })
+        .await;
         let rows = within("rows", client.find_all(Locator::Css("#accounts tbody tr"))).await;
         assert_eq!(rows.len(), 1);
         let link = within("account link", client.find(Locator::LinkText("13812345678"))).await;
@@ -333,7 +351,8 @@ fn a_review_form_posted_without_its_csrf_token_is_refused_and_changes_nothing() 
             let status = within("status select", client.find(Locator::Id("review-status"))).await;
             within("choose confirmed", status.select_by_value("confirmed")).await;
             within("save", client.find(Locator::Id("review-save"))).await.click().await.unwrap();
-            let heading = within("error page", client.wait().for_element(Locator::Css("h1"))).await;
+            wait_for_url(&browser, "the review post", |at| at.path().ends_with("/review")).await;
+            let heading = within("error page", client.find(Locator::Css("h1"))).await;
             assert_eq!(within("heading", heading.text()).await, "403 Forbidden", "{what}");
             assert!(page_text(&browser).await.contains("CSRF"), "{what}: the page says why");
             let account = app.db.account(Kind::Alipay, "13812345678").unwrap().unwrap();
@@ -352,7 +371,8 @@ fn a_review_form_posted_without_its_csrf_token_is_refused_and_changes_nothing() 
         let status = within("bulk status", client.find(Locator::Id("bulk-status"))).await;
         within("choose dismissed", status.select_by_value("dismissed")).await;
         within("apply", client.find(Locator::Id("bulk-apply"))).await.click().await.unwrap();
-        let heading = within("error page", client.wait().for_element(Locator::Css("h1"))).await;
+        wait_for_url(&browser, "the bulk post", |at| at.path() == "/accounts/bulk").await;
+        let heading = within("error page", client.find(Locator::Css("h1"))).await;
         assert_eq!(within("heading", heading.text()).await, "403 Forbidden");
         for account in app.db.accounts(&Default::default()).unwrap() {
             assert_eq!(account.status, Status::New, "{}", account.value);
