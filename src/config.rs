@@ -3,7 +3,9 @@
 //! limits are in range. Downstream nothing parses a string or compiles a pattern again.
 
 use crate::fetch::FetchConfig;
+use crate::parse::social::{telegram_channel, telegram_url};
 use regex::Regex;
+use scraper::Selector;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::ops::Range;
@@ -50,14 +52,59 @@ pub struct Site {
     pub min_revisit: Duration,
     pub max_revisit: Duration,
     pub paused: bool,
+    /// `mastodon` sites: the account or hashtag timeline followed.
+    pub timeline: Option<Timeline>,
+    /// `web` sites: how a forum page splits into posts, so findings point at the post.
+    pub posts: Option<PostSelectors>,
 }
 
-/// How a source is read. Only `web` exists in this version; the social kinds come with
-/// their own readers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// How a source is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
+    /// Pages and the links between them.
     Web,
+    /// An RSS, Atom or JSON Feed document; each item is a post.
+    Feed,
+    /// A public channel's web preview, `t.me/s/<channel>`, paged back with `?before=`.
+    Telegram,
+    /// A Mastodon account or hashtag timeline through the instance's public REST API.
+    Mastodon,
+}
+
+impl SourceKind {
+    /// The name used in the seeds file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Web => "web",
+            SourceKind::Feed => "feed",
+            SourceKind::Telegram => "telegram",
+            SourceKind::Mastodon => "mastodon",
+        }
+    }
+
+    /// Whether the source is read post by post (paging by post id, no link following).
+    pub fn is_social(self) -> bool {
+        matches!(self, SourceKind::Telegram | SourceKind::Mastodon)
+    }
+}
+
+/// What a `mastodon` site follows, read from its URL (`https://host/@user`,
+/// `https://host/@user@other.host`, `https://host/users/user` or `https://host/tags/tag`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Timeline {
+    /// An account, as `acct` for `/api/v1/accounts/lookup`.
+    Account(String),
+    /// A hashtag, without the `#`.
+    Tag(String),
+}
+
+/// CSS selectors that split a forum page into posts (`post_selector`, `author_selector`,
+/// `time_selector` in the seeds file). Author and time are looked up inside each post.
+#[derive(Debug, Clone)]
+pub struct PostSelectors {
+    pub post: Selector,
+    pub author: Option<Selector>,
+    pub time: Option<Selector>,
 }
 
 /// A seeds file that cannot be used.
@@ -112,6 +159,9 @@ struct RawSite {
     deny: Vec<Spanned<String>>,
     #[serde(default)]
     paused: bool,
+    post_selector: Option<Spanned<String>>,
+    author_selector: Option<Spanned<String>>,
+    time_selector: Option<Spanned<String>>,
     // Per-site overrides of [defaults]. (serde cannot combine `flatten` with
     // `deny_unknown_fields`, so the keys are repeated here.)
     interval: Option<Spanned<String>>,
@@ -212,6 +262,8 @@ impl Site {
             min_revisit: Duration::from_secs(3600),
             max_revisit: Duration::from_secs(7 * 86400),
             paused: false,
+            timeline: None,
+            posts: None,
         }
     }
 }
@@ -249,40 +301,38 @@ fn site(raw: &RawSite, defaults: &RawSettings, problems: &mut Problems<'_>) -> O
             format!("site name '{name}' must be letters, digits, '-', '_' or '.'"),
         );
     }
-    let url = match Url::parse(raw.url.get_ref()) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
-        Ok(url) => {
-            problems.at(
-                raw.url.span(),
-                format!("site '{name}': url '{url}' must be http(s) with a host"),
-            );
-            None
-        }
-        Err(error) => {
-            problems.at(
-                raw.url.span(),
-                format!("site '{name}': url '{}' is not a URL: {error}", raw.url.get_ref()),
-            );
-            None
-        }
-    };
     let kind = match raw.kind.as_ref().map(|k| k.get_ref().as_str()) {
         None | Some("web") => SourceKind::Web,
-        Some(other @ ("feed" | "telegram" | "mastodon")) => {
-            let span = raw.kind.as_ref().map_or(0..0, Spanned::span);
-            problems.at(span, format!("site '{name}': kind \"{other}\" is not supported by this version yet (use \"web\")"));
-            SourceKind::Web
-        }
+        Some("feed") => SourceKind::Feed,
+        Some("telegram") => SourceKind::Telegram,
+        Some("mastodon") => SourceKind::Mastodon,
         Some(other) => {
             let span = raw.kind.as_ref().map_or(0..0, Spanned::span);
             problems.at(span, format!("site '{name}': unknown kind \"{other}\" (expected web, feed, telegram or mastodon)"));
             SourceKind::Web
         }
     };
+    let spec = raw.url.get_ref().trim();
+    let url = match kind {
+        SourceKind::Telegram => telegram_seed(spec),
+        _ => http_url(spec),
+    };
+    let url = url
+        .map_err(|problem| problems.at(raw.url.span(), format!("site '{name}': {problem}")))
+        .ok();
+    let timeline = match (kind, &url) {
+        (SourceKind::Mastodon, Some(url)) => mastodon_timeline(url)
+            .map_err(|problem| problems.at(raw.url.span(), format!("site '{name}': {problem}")))
+            .ok(),
+        _ => None,
+    };
+    let posts = post_selectors(raw, kind, &name, problems);
     let merged = merge(&raw.settings(), defaults);
     let mut site = Site::new(&name, url.clone()?);
     site.kind = kind;
     site.paused = raw.paused;
+    site.timeline = timeline;
+    site.posts = posts;
     site.interval = duration(&merged.interval, site.interval, "interval", problems);
     site.delay = duration(&merged.delay, site.delay, "delay", problems);
     site.min_revisit = duration(&merged.min_revisit, site.min_revisit, "min_revisit", problems);
@@ -319,6 +369,106 @@ fn site(raw: &RawSite, defaults: &RawSettings, problems: &mut Problems<'_>) -> O
     site.allow = patterns(&raw.allow, &name, "allow", problems);
     site.deny = patterns(&raw.deny, &name, "deny", problems);
     Some(site)
+}
+
+/// A web or feed site's URL: http(s) with a host.
+fn http_url(spec: &str) -> Result<Url, String> {
+    match Url::parse(spec) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
+        Ok(url) => Err(format!("url '{url}' must be http(s) with a host")),
+        Err(error) => Err(format!("url '{spec}' is not a URL: {error}")),
+    }
+}
+
+/// A telegram site's preview URL from `@name`, `t.me/name`, `https://t.me/s/name`; on another
+/// host (a mirror, a test server) an http(s) URL whose path is `/s/name` or `/name`.
+fn telegram_seed(spec: &str) -> Result<Url, String> {
+    let hint = "write the channel as @name, t.me/name or https://t.me/s/name";
+    let on_tme = |url: &Url| {
+        let host = url.host_str().unwrap_or_default().trim_start_matches("www.");
+        matches!(host, "t.me" | "telegram.me" | "telegram.dog")
+    };
+    match Url::parse(spec) {
+        Ok(url)
+            if matches!(url.scheme(), "http" | "https")
+                && url.host().is_some()
+                && !on_tme(&url) =>
+        {
+            let segments: Vec<&str> =
+                url.path_segments().map(Iterator::collect).unwrap_or_default();
+            let name = match segments.as_slice() {
+                ["s", name] | [name] => telegram_channel(name),
+                _ => None,
+            };
+            let name =
+                name.ok_or_else(|| format!("url '{spec}' is not a channel preview URL; {hint}"))?;
+            let mut seed = url.clone();
+            seed.set_path(&format!("/s/{name}"));
+            seed.set_query(None);
+            seed.set_fragment(None);
+            Ok(seed)
+        }
+        _ => telegram_channel(spec)
+            .map(|name| telegram_url(&name, None))
+            .ok_or_else(|| format!("'{spec}' is not a public Telegram channel; {hint}")),
+    }
+}
+
+/// The timeline a mastodon site's URL names.
+fn mastodon_timeline(url: &Url) -> Result<Timeline, String> {
+    let segments: Vec<&str> = url.path_segments().map(Iterator::collect).unwrap_or_default();
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '@'))
+    };
+    match segments.as_slice() {
+        [user] if user.starts_with('@') && word(&user[1..]) => {
+            Ok(Timeline::Account(user[1..].to_owned()))
+        }
+        ["users", user] if word(user) => Ok(Timeline::Account((*user).to_owned())),
+        ["tags", tag] if word(tag) => Ok(Timeline::Tag((*tag).to_owned())),
+        _ => Err(format!(
+            "url '{url}' is not a Mastodon account or hashtag page; write https://instance/@user or https://instance/tags/tag"
+        )),
+    }
+}
+
+/// The post selectors of a web site, each checked as CSS.
+fn post_selectors(
+    raw: &RawSite,
+    kind: SourceKind,
+    name: &str,
+    problems: &mut Problems<'_>,
+) -> Option<PostSelectors> {
+    let mut parse = |key: &str, value: &Option<Spanned<String>>| {
+        let value = value.as_ref()?;
+        if kind != SourceKind::Web {
+            problems.at(value.span(), format!("site '{name}': {key} applies to kind \"web\" only"));
+            return None;
+        }
+        match Selector::parse(value.get_ref()) {
+            Ok(selector) => Some(selector),
+            Err(error) => {
+                problems.at(
+                    value.span(),
+                    format!("site '{name}': {key} {:?} is not valid CSS: {error}", value.get_ref()),
+                );
+                None
+            }
+        }
+    };
+    let post = parse("post_selector", &raw.post_selector);
+    let author = parse("author_selector", &raw.author_selector);
+    let time = parse("time_selector", &raw.time_selector);
+    if post.is_none() && (author.is_some() || time.is_some()) {
+        let span =
+            raw.author_selector.as_ref().or(raw.time_selector.as_ref()).map_or(0..0, Spanned::span);
+        problems.at(
+            span,
+            format!("site '{name}': author_selector and time_selector need a post_selector"),
+        );
+    }
+    Some(PostSelectors { post: post?, author, time })
 }
 
 /// Site settings over defaults.
@@ -519,8 +669,67 @@ max_depth = 1
     }
 
     #[test]
+    fn social_kinds_read_their_urls() {
+        let seeds = Seeds::parse(
+            "[[site]]\nname = \"tg\"\nkind = \"telegram\"\nurl = \"@usdt_otc_cn\"\n\
+             [[site]]\nname = \"m\"\nkind = \"mastodon\"\nurl = \"https://m.example/@desk@other.example\"\n\
+             [[site]]\nname = \"tag\"\nkind = \"mastodon\"\nurl = \"https://m.example/tags/usdt\"\n\
+             [[site]]\nname = \"f\"\nkind = \"feed\"\nurl = \"https://rss.example/weibo/1\"\n",
+        )
+        .unwrap();
+        assert_eq!(seeds.sites[0].url.as_str(), "https://t.me/s/usdt_otc_cn");
+        assert_eq!(seeds.sites[0].kind, SourceKind::Telegram);
+        assert_eq!(seeds.sites[1].timeline, Some(Timeline::Account("desk@other.example".into())));
+        assert_eq!(seeds.sites[2].timeline, Some(Timeline::Tag("usdt".into())));
+        assert_eq!(seeds.sites[3].kind, SourceKind::Feed);
+    }
+
+    #[test]
+    fn bad_social_urls_and_selectors_say_what_to_write() {
+        check_error(
+            "[[site]]\nname = \"tg\"\nkind = \"telegram\"\nurl = \"@no\"\n",
+            &["line 4", "not a public Telegram channel", "@name, t.me/name"],
+        );
+        check_error(
+            "[[site]]\nname = \"m\"\nkind = \"mastodon\"\nurl = \"https://m.example/about\"\n",
+            &["line 4", "https://instance/@user"],
+        );
+        check_error(
+            "[[site]]\nname = \"w\"\nurl = \"https://f.example/\"\npost_selector = \"div[\"\n",
+            &["line 4", "post_selector", "not valid CSS"],
+        );
+        check_error(
+            "[[site]]\nname = \"w\"\nurl = \"https://f.example/\"\nauthor_selector = \".who\"\n",
+            &["line 4", "need a post_selector"],
+        );
+        check_error(
+            "[[site]]\nname = \"f\"\nkind = \"feed\"\nurl = \"https://f.example/rss\"\npost_selector = \"div\"\n",
+            &["line 5", "applies to kind \"web\" only"],
+        );
+    }
+
+    #[test]
     fn the_shipped_seeds_file_is_valid() {
         let text = include_str!("../seeds/sites.toml");
         Seeds::parse(text).unwrap();
+    }
+
+    #[test]
+    fn the_commented_examples_in_the_seeds_file_are_valid() {
+        // Uncomment `# [[site]]` blocks and their `# key = value` lines.
+        let text: String = include_str!("../seeds/sites.toml")
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest) if rest.starts_with("[[site]]") || rest.contains(" = ") => rest,
+                _ => line,
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let seeds = Seeds::parse(&text).unwrap();
+        for kind in [SourceKind::Web, SourceKind::Feed, SourceKind::Telegram, SourceKind::Mastodon]
+        {
+            assert!(seeds.sites.iter().any(|site| site.kind == kind), "no {kind:?} example");
+        }
+        assert!(seeds.sites.iter().any(|site| site.posts.is_some()), "no post_selector example");
     }
 }

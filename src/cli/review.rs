@@ -32,11 +32,13 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let targets = if args.target == "-" {
+    // Each target with where it came from, for error messages.
+    let lines = if args.target == "-" {
         read_targets(std::io::stdin().lock())?
     } else {
-        vec![parse_target(&args.target).map_err(UsageError)?]
+        vec![(None, parse_target(&args.target).map_err(UsageError)?)]
     };
+    let targets: Vec<(Kind, String)> = lines.iter().map(|(_, target)| target.clone()).collect();
     if targets.is_empty() {
         return Err(UsageError("no KIND:VALUE lines on stdin; nothing reviewed".to_string()).into());
     }
@@ -50,7 +52,15 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Review { status: args.status, reviewer, note: args.note.clone(), tags: args.tags.clone() };
     let db = super::open_db(&args.db)?;
     let records = db.review_many(&targets, &review, now_ms()).map_err(|error| match error {
-        store::Error::UnknownAccount { .. } | store::Error::InvalidReview { .. } => {
+        store::Error::UnknownAccount { kind, ref value } => {
+            let line = lines.iter().find(|(_, target)| target.0 == kind && &target.1 == value);
+            let place = match line {
+                Some((Some(line_no), _)) => format!("stdin line {line_no}: "),
+                _ => String::new(),
+            };
+            anyhow::Error::new(UsageError(format!("{place}{error}; nothing was changed")))
+        }
+        store::Error::InvalidReview { .. } => {
             anyhow::Error::new(UsageError(format!("{error}; nothing was changed")))
         }
         other => anyhow::Error::new(other).context("recording the review"),
@@ -79,8 +89,11 @@ pub(crate) fn parse_target(text: &str) -> Result<(Kind, String), String> {
     Ok((kind, value))
 }
 
-/// One target per line, every line checked before anything is written.
-fn read_targets(input: impl BufRead) -> anyhow::Result<Vec<(Kind, String)>> {
+/// An account to review and the stdin line it came from (`None` for the argument).
+type Line = (Option<usize>, (Kind, String));
+
+/// One target per line with its line number, every line checked before anything is written.
+fn read_targets(input: impl BufRead) -> anyhow::Result<Vec<Line>> {
     let mut targets = Vec::new();
     for (idx, line) in input.lines().enumerate() {
         let line =
@@ -92,7 +105,7 @@ fn read_targets(input: impl BufRead) -> anyhow::Result<Vec<(Kind, String)>> {
         let target = parse_target(line).map_err(|error| {
             UsageError(format!("stdin line {}: {error}; nothing was changed", idx + 1))
         })?;
-        targets.push(target);
+        targets.push((Some(idx + 1), target));
     }
     Ok(targets)
 }

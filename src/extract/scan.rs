@@ -266,6 +266,8 @@ fn labelled_words(text: &str, hits: &[Hit], scan: &mut Scan) {
         }
         let mut pos = hit.end;
         let mut next_hit = idx + 1;
+        // Whether a connector word or label was skipped (`微信号`, `WeChat ID`): it binds.
+        let mut bound = false;
         // Skip glue: connector characters, connector words and further labels (`微信号：`).
         loop {
             let skipped: usize = text[pos..]
@@ -283,8 +285,15 @@ fn labelled_words(text: &str, hits: &[Hit], scan: &mut Scan) {
                 {
                     pos = next.end;
                     next_hit += 1;
+                    bound = true;
                 }
-                _ if let Some(end) = vocab::english_connector_starting_at(text, pos) => pos = end,
+                _ if let Some(end) = vocab::english_connector_starting_at(text, pos) => {
+                    const BINDING_WORDS: &[&str] =
+                        &["id", "no", "number", "acc", "account", "is", "add", "me"];
+                    let word = &text[pos..end];
+                    bound |= BINDING_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word));
+                    pos = end;
+                }
                 _ if skipped > 0 => {}
                 _ => break,
             }
@@ -298,6 +307,10 @@ fn labelled_words(text: &str, hits: &[Hit], scan: &mut Scan) {
             continue;
         }
         let end = pos + bytes[pos..].iter().take_while(|b| is_word(**b) || **b == b'-').count();
+        let letters_only = bytes[pos..end].iter().all(u8::is_ascii_alphabetic);
+        if letters_only && !binds(&text[hit.start..hit.end], &text[hit.end..pos], bound) {
+            continue;
+        }
         // An e-mail's local part or a link is scanned elsewhere.
         if matches!(bytes.get(end), Some(b'@' | b'.' | b'/'))
             && bytes.get(end + 1).is_some_and(|b| is_word(*b))
@@ -306,6 +319,24 @@ fn labelled_words(text: &str, hits: &[Hit], scan: &mut Scan) {
         }
         scan.candidates.push(Candidate { range: pos..end, shape: Shape::Word });
     }
+}
+
+/// Whether the glue between a label and an all-letter word makes the word the label's value.
+/// A list mark (`WeChat Pay, escrow OK`) separates; after an English label (`WeChat`, `TG`)
+/// it takes a colon-like mark or a connector word (`WeChat ID`), because English prose puts
+/// ordinary words there (`pay by WeChat instantly`). After a Chinese label a space is enough
+/// (`微信 zhangsan`). IDs with a digit, `_` or `-` do not need this: words rarely have them.
+fn binds(label: &str, glue: &str, bound: bool) -> bool {
+    const LIST: &[char] =
+        &[',', '，', '、', ';', '；', '/', '／', '|', '｜', '&', ')', '）', ']', '】', '\n'];
+    const BINDING: &[char] = &[':', '：', '=', '＝', '>', '＞', '→', '⇒', '#'];
+    if glue.contains(LIST) {
+        return false;
+    }
+    // A label that is itself "… ID" (`WeChat ID`, `TG id`) binds like a connector word.
+    let label_binds = label.len() > 2
+        && label.get(label.len() - 2..).is_some_and(|end| end.eq_ignore_ascii_case("id"));
+    !label.is_ascii() || bound || label_binds || glue.contains(BINDING)
 }
 
 /// A one-letter hit glued to what follows (`q` in `q89191890`): part of a word, not glue.

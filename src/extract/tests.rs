@@ -52,6 +52,18 @@ fn unlabelled_mobile_is_a_phone() {
 }
 
 #[test]
+fn an_english_word_after_a_payment_method_name_is_not_an_id() {
+    check_text("Buying USDT for CNY — Alipay / WeChat Pay, escrow OK", &[]);
+    check_text("Selling USDT, pay by WeChat instantly, rate 7.3", &[]);
+    // A binding mark or connector word still makes an all-letter word the ID.
+    check_text("Selling USDT. WeChat: zhangsanotc", &["wechat zhangsanotc otc"]);
+    check_text("Selling USDT. WeChat ID zhangsanotc", &["wechat zhangsanotc otc"]);
+    check_text("出U 微信 zhangsanotc", &["wechat zhangsanotc otc"]);
+    // An ID with a digit needs no binding mark.
+    check_text("Selling USDT, WeChat, hk888otc", &["wechat hk888otc otc"]);
+}
+
+#[test]
 fn wechat_ids_need_their_label() {
     check_text("出U 秒结 VX：Trader_88a 其他 hello_world1", &["wechat trader_88a otc"]);
     check_text("出U 加微 kx3h1fs07gu 诚信交易", &["wechat kx3h1fs07gu otc"]);

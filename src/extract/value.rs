@@ -149,6 +149,25 @@ mod tests {
         check(Kind::Telegram, "https://t.me/Otc_Desk", Ok("otc_desk"));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_normal_forms_are_fixed_points(input in "\\PC{0,40}", idx in 0usize..10) {
+            let kind = Kind::ALL[idx];
+            if let Ok(value) = normalize(kind, &input) {
+                // What the store holds parses back to itself (so `show` finds it again).
+                proptest::prop_assert_eq!(normalize(kind, &value), Ok(value.clone()));
+            }
+        }
+
+        #[test]
+        fn shaped_values_are_fixed_points(input in "(\\+86)?1[3-9][0-9]{9}|[a-z][a-z0-9_]{4,12}(@qq\\.com)?|[1-9][0-9]{4,18}", idx in 0usize..10) {
+            let kind = Kind::ALL[idx];
+            if let Ok(value) = normalize(kind, &input) {
+                proptest::prop_assert_eq!(normalize(kind, &value), Ok(value.clone()));
+            }
+        }
+    }
+
     #[test]
     fn bad_values_say_what_is_wrong() {
         check(Kind::Phone, "12345", Err("not a valid phone"));

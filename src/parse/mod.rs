@@ -5,6 +5,7 @@
 pub mod html;
 pub mod feed;
 pub mod social;
+pub mod forum;
 
 use std::ops::Range;
 

@@ -57,8 +57,8 @@ impl Db {
         Ok(out)
     }
 
-    /// Accounts by kind, queue entries over all sites, distinct bodies stored. Reads counters,
-    /// not records: O(kinds + sites).
+    /// Accounts by kind, queue entries over all sites, distinct bodies stored, fetches and
+    /// failures by kind. Reads counters, not records: O(kinds + sites + failure kinds).
     pub fn counts(&self) -> Result<Counts, Error> {
         let mut counts = Counts::default();
         for kind in Kind::ALL {
@@ -74,6 +74,13 @@ impl Db {
         }
         let bytes = self.inner.meta.get(keys::PAGES).map_err(storage("read counts"))?;
         counts.pages = codec::decode_count(keys::PAGES, bytes.as_deref())?;
+        let bytes = self.inner.meta.get(keys::FETCHES).map_err(storage("read counts"))?;
+        counts.fetches = codec::decode_count(keys::FETCHES, bytes.as_deref())?;
+        for item in self.inner.meta.scan_prefix(keys::FAILURES_PREFIX) {
+            let (key, bytes) = item.map_err(storage("read counts"))?;
+            let kind = String::from_utf8_lossy(&key[keys::FAILURES_PREFIX.len()..]).into_owned();
+            counts.failures.insert(kind, codec::decode_count(&key, Some(&bytes))?);
+        }
         Ok(counts)
     }
 }

@@ -93,6 +93,10 @@ impl Db {
                 if body.as_ref().is_some_and(|(_, new)| *new) {
                     add_count(&tx[META], keys::PAGES, 1)?;
                 }
+                add_count(&tx[META], keys::FETCHES, 1)?;
+                if let Some(failure) = &commit.record.failure {
+                    add_count(&tx[META], &keys::failures(&failure_kind(failure)), 1)?;
+                }
                 let page_hash = body.as_ref().map(|(hash, _)| hash.as_str());
                 let mut change = match page_hash {
                     Some(_) => diff_idents(tx, &commit, commit_id)?,
@@ -125,6 +129,24 @@ impl Db {
             })
             .map_err(tx_error("commit page"))
     }
+}
+
+/// The kind of a failure for the counters: the leading word of the crawler's message
+/// (`Timeout: …`, `TooManyRedirects: …`, `NotDocument { … }`) in snake_case, at most 32
+/// characters; `other` when there is none.
+fn failure_kind(failure: &str) -> String {
+    let word: String = failure.chars().take_while(char::is_ascii_alphanumeric).take(32).collect();
+    if word.is_empty() {
+        return "other".to_string();
+    }
+    let mut out = String::with_capacity(word.len() + 4);
+    for (idx, c) in word.chars().enumerate() {
+        if c.is_ascii_uppercase() && idx > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 /// One finding being recorded: where, what, and the body it came from.

@@ -17,6 +17,7 @@
 //! | `accounts`  | kind code:u8, value                                   | `Account` (JSON)                  |
 //! | `sightings` | kind code:u8, value `00` site `00` URL-or-permalink   | `Sighting` (JSON)                 |
 //! | `meta`      | `qlen` `00` site / `pages` / `accounts` `00` code:u8  | counter (compact u64)             |
+//! | `meta`      | `fetches` / `failures` `00` kind                      | counter (compact u64)             |
 //! | `users`     | user name                                             | user with argon2id hash (JSON)    |
 //! | `tokens`    | token id (12 hex digits)                              | token with SHA-256 of it (JSON)   |
 //! | `sessions`  | SHA-256 hex of the session id                         | `Session` (JSON)                  |
@@ -202,6 +203,19 @@ pub(crate) fn qlen(site: &str) -> Vec<u8> {
 
 /// `meta`: how many distinct bodies are stored.
 pub(crate) const PAGES: &[u8] = b"pages";
+
+/// `meta`: how many fetch results were committed.
+pub(crate) const FETCHES: &[u8] = b"fetches";
+
+/// `meta`: the failed-fetch counters of every kind of failure.
+pub(crate) const FAILURES_PREFIX: &[u8] = b"failures\0";
+
+/// `meta`: how many fetches failed with `kind` (a snake_case label, see `commit.rs`).
+pub(crate) fn failures(kind: &str) -> Vec<u8> {
+    let mut key = FAILURES_PREFIX.to_vec();
+    key.extend_from_slice(kind.as_bytes());
+    key
+}
 
 /// `meta`: how many accounts of `kind` exist.
 pub(crate) fn account_count(kind: Kind) -> [u8; 10] {

@@ -137,6 +137,14 @@ pub struct SiteState {
     pub findings: u64,
     pub paused: bool,
     pub last_error: Option<String>,
+    /// Social sources: the newest post id seen by the last finished crawl; the next crawl
+    /// reads only posts above it.
+    #[serde(default)]
+    pub post_cursor: Option<u64>,
+    /// The newest post id seen by the crawl under way; it becomes `post_cursor` when the
+    /// crawl finishes.
+    #[serde(default)]
+    pub post_newest: Option<u64>,
 }
 
 /// What is known about one fetched URL. [`Db::commit_page`] derives the bookkeeping fields
@@ -308,6 +316,10 @@ pub struct Counts {
     pub queued: u64,
     /// Distinct page bodies stored.
     pub pages: u64,
+    /// Fetch results committed (pages, 304s, failures, skips), ever.
+    pub fetches: u64,
+    /// Failed or skipped fetches by kind (`timeout`, `status`, `dns`, …), ever.
+    pub failures: BTreeMap<String, u64>,
 }
 
 impl From<&extract::Finding> for FindingRecord {

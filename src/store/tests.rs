@@ -657,3 +657,37 @@ fn open_waits_for_a_lock_that_is_being_released() {
     releaser.join().unwrap();
     assert!(second.is_ok(), "{:?}", second.err());
 }
+
+#[test]
+fn counts_report_fetches_and_failures_by_kind() {
+    let (_dir, db) = open();
+    crawl(&db, SITE, "http://example.test/ok", Some("<p>ok</p>"), vec![], 1000);
+    for (url, failure) in [
+        ("http://example.test/a", "Timeout: no answer in 30s"),
+        ("http://example.test/b", "TooManyRedirects: 11 hops"),
+        ("http://example.test/c", "Timeout: no answer in 30s"),
+        ("http://example.test/d", "NotDocument { content_type: \"image/png\" }"),
+        ("http://example.test/e", "?"),
+    ] {
+        db.enqueue(SITE, 1, url, 0, 2000).unwrap();
+        let queued = db.due(SITE, 2000, 100).unwrap().into_iter().find(|q| q.url == url).unwrap();
+        let record = UrlRecord { failure: Some(failure.to_string()), ..UrlRecord::default() };
+        let commit = PageCommit {
+            queued,
+            record,
+            body: None,
+            findings: vec![],
+            fetched_ms: 2000,
+            final_url: url.to_string(),
+        };
+        db.commit_page(commit).unwrap();
+    }
+    let counts = db.counts().unwrap();
+    assert_eq!(counts.fetches, 6);
+    let failures: Vec<(&str, u64)> =
+        counts.failures.iter().map(|(kind, n)| (kind.as_str(), *n)).collect();
+    assert_eq!(
+        failures,
+        [("not_document", 1), ("other", 1), ("timeout", 2), ("too_many_redirects", 1)]
+    );
+}

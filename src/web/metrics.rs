@@ -1,5 +1,6 @@
 //! `GET /metrics`: Prometheus text exposition format (version 0.0.4) of what the store knows
-//! (pages, fetch errors and findings per site, accounts per kind, queue sizes) and of what
+//! (fetches, fetch errors by kind, pages, errors and findings per site, accounts per kind,
+//! queue sizes) and of what
 //! this server counted since it started (logins by outcome, reviews by status), the number of
 //! watchlist changes and the webhook backlog per receiver.
 //!
@@ -70,6 +71,17 @@ pub(crate) async fn handler(
     let mut out = String::new();
     family(&mut out, "otcwatch_pages_stored", "gauge", "Distinct page bodies stored.");
     sample(&mut out, "otcwatch_pages_stored", &[], counts.pages);
+    family(&mut out, "otcwatch_pages_fetched_total", "counter", "Fetch results committed.");
+    sample(&mut out, "otcwatch_pages_fetched_total", &[], counts.fetches);
+    family(
+        &mut out,
+        "otcwatch_fetch_errors_total",
+        "counter",
+        "Failed or skipped fetches, by kind.",
+    );
+    for (kind, n) in &counts.failures {
+        sample(&mut out, "otcwatch_fetch_errors_total", &[("kind", kind)], *n);
+    }
     family(&mut out, "otcwatch_queue_size", "gauge", "URLs waiting in the crawl frontier.");
     sample(&mut out, "otcwatch_queue_size", &[], counts.queued);
     family(&mut out, "otcwatch_accounts", "gauge", "Accounts found, by identifier kind.");

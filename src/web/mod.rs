@@ -7,7 +7,7 @@
 //! (see `auth.rs`). Every response carries the security headers of [`security_headers`].
 //! The store blocks, so handlers call it on the blocking pool ([`blocking`]).
 //!
-//! Files: `auth.rs` (principals, roles, login, sessions, CSRF, rate limit), `api.rs` (the
+//! Files: `auth.rs` (principals, roles, login, sessions, CSRF, rate limit), `api/` (the
 //! JSON routes and their table), `openapi.rs` (the OpenAPI document of that table),
 //! `metrics.rs` (Prometheus text), `error.rs` (the JSON error body), `ui/` (HTML pages).
 

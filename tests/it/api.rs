@@ -673,6 +673,8 @@ async fn metrics_are_prometheus_text() {
     for line in [
         "otcwatch_accounts{kind=\"alipay\"} 1",
         "otcwatch_pages_stored 3",
+        "otcwatch_pages_fetched_total 3",
+        "# TYPE otcwatch_fetch_errors_total counter",
         "otcwatch_watchlist_changes_total 0",
         "# TYPE otcwatch_logins_total counter",
     ] {

@@ -17,10 +17,7 @@ mod tidy;
 mod crawl;
 // kill -9 mid-crawl and resume, through the real binary.
 mod resume;
-// The HTML pages over HTTP: roles, CSRF, admin site actions, filters, static files.
-mod ui_pages;
-// The web UI in headless Chromium: login, filter, review, XSS from crawled text, CSRF.
-mod browser;
+mod social;
 // Review, show and webhook commands through the real binary, on a seeded temp store.
 mod review;
 // Webhook delivery from the outbox to an in-test receiver that is down, then up.
@@ -29,3 +26,7 @@ mod webhook;
 mod api;
 // `serve`, `token` and `webhook` through the real binary: tokens, Ctrl-C, delivery.
 mod serve;
+// The HTML pages over HTTP: roles, CSRF, admin site actions, filters, static files.
+mod ui_pages;
+// The web UI in headless Chromium: login, filter, review, XSS from crawled text, CSRF.
+mod browser;

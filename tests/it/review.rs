@@ -165,7 +165,7 @@ fn a_bad_bulk_line_is_named_and_nothing_is_written() {
     let input = format!("alipay:{PHONE}\nphone:13800138000\n");
     let run = otc(&path, &["review", "-", "--status", "confirmed"], Some(input.as_bytes()));
     let stderr = run.usage_error();
-    assert!(stderr.contains("no account phone:+8613800138000"), "{stderr}");
+    assert!(stderr.contains("stdin line 2: no account phone:+8613800138000"), "{stderr}");
     assert!(stderr.contains("nothing was changed"), "{stderr}");
 
     let db = Db::open(&path).expect("reopen");

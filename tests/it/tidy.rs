@@ -13,7 +13,7 @@ const MAX_LINES: usize = 800;
 const ALLOW_LARGE: &[(&str, &str)] = &[
     // Both were over the limit when this list was written; each entry should go when its file
     // is split (tests to a sibling `tests.rs` would be the first step).
-    ("src/crawl.rs", "the task graph: pipeline wiring, shutdown and their tests"),
+    ("src/crawl/mod.rs", "the task graph: pipeline wiring, shutdown and their tests"),
     ("src/parse/html/mod.rs", "the hand-written HTML scanner"),
 ];
 
@@ -28,7 +28,7 @@ const DEPENDENCY_HOMES: &[(&str, &[&str])] = &[
 ];
 
 /// The only places that may spawn tasks.
-const SPAWN_HOMES: &[&str] = &["src/crawl.rs", "src/web/"];
+const SPAWN_HOMES: &[&str] = &["src/crawl/", "src/web/"];
 
 #[test]
 fn every_source_file_starts_with_module_docs() {
@@ -70,7 +70,7 @@ fn tasks_are_spawned_only_in_crawl_and_web() {
     let offenders = grep("src", &["tokio::spawn", "tokio::task::spawn"], |rel| {
         SPAWN_HOMES.iter().any(|home| rel.starts_with(home))
     });
-    report(&offenders, "tasks spawned outside src/crawl.rs and src/web/");
+    report(&offenders, "tasks spawned outside src/crawl/ and src/web/");
 }
 
 #[test]

@@ -4,18 +4,21 @@
 //! work and send their results back over one bounded channel; the scheduler commits each result
 //! in one store transaction and flushes at commit points, and only then reports findings.
 
-use crate::config::{Seeds, Site};
-use crate::extract::{self, Warninglist};
+mod social;
+mod task;
+
+use crate::config::{Seeds, Site, SourceKind};
+use crate::extract::Warninglist;
 use crate::fetch::robots::{self, RobotsFetch};
-use crate::fetch::{self, Outcome, Validators, guard::Guard, sitemap};
-use crate::parse::Document;
+use crate::fetch::{self, guard::Guard, sitemap};
 use crate::schedule::politeness::{Hosts, ROBOTS_BACKOFF, RobotsState};
-use crate::schedule::{self, canon, scope};
+use crate::schedule::{self, scope};
 use crate::store::{self, FindingRecord, PageCommit, Queued, SiteState, UrlRecord};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use task::{FetchTask, Fetched};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use url::Url;
@@ -171,41 +174,13 @@ enum Done {
     Sitemap { site: String, urls: Vec<Url> },
 }
 
-/// A fetch's result, processed off the scheduler.
-#[derive(Debug)]
-enum Fetched {
-    Page {
-        final_url: Url,
-        status: u16,
-        validators: Validators,
-        body: Vec<u8>,
-        hash: String,
-        links: Vec<Url>,
-        /// `None` when the body is the one stored last time (extraction skipped).
-        findings: Option<Vec<extract::Finding>>,
-    },
-    NotModified {
-        links: Vec<Url>,
-    },
-    /// Not fetched: the page's adaptive revisit interval has not run out. Its links come from
-    /// the stored body so the crawl still reaches what is behind it.
-    NotDue {
-        links: Vec<Url>,
-        fetched_ms: u64,
-    },
-    Skipped {
-        reason: String,
-    },
-    Failed {
-        failure: fetch::Failure,
-    },
-}
-
 /// One site's crawl in progress.
 #[derive(Debug)]
 struct Run {
-    site: Site,
+    site: Arc<Site>,
     state: SiteState,
+    /// Social sources: the newest post id when this crawl started; older posts are skipped.
+    since: Option<u64>,
     dispatched: u64,
     in_flight: usize,
     /// Distinct query strings seen per path in this crawl (calendar/facet traps).
@@ -228,6 +203,8 @@ struct Scheduler<'a> {
     /// Findings committed but not yet flushed, per site.
     pending_findings: HashMap<String, u64>,
     progress: HashMap<String, SiteProgress>,
+    /// Sites whose crawl ended in this run: with `once`, they are not started again.
+    finished: HashSet<String>,
 }
 
 impl<'a> Scheduler<'a> {
@@ -244,6 +221,7 @@ impl<'a> Scheduler<'a> {
             unflushed: 0,
             pending_findings: HashMap::new(),
             progress: HashMap::new(),
+            finished: HashSet::new(),
         };
         // A crawl that was running when the process died resumes where it stopped.
         for site in sched.selected(options) {
@@ -280,7 +258,8 @@ impl<'a> Scheduler<'a> {
         self.active.insert(
             site.name.clone(),
             Run {
-                site,
+                site: Arc::new(site),
+                since: state.post_cursor,
                 state,
                 dispatched: 0,
                 in_flight: 0,
@@ -294,7 +273,9 @@ impl<'a> Scheduler<'a> {
     fn start_due_crawls(&mut self, options: &Options) -> Result<(), Error> {
         let now = now_ms();
         for site in self.selected(options) {
-            if self.active.contains_key(&site.name) {
+            if self.active.contains_key(&site.name)
+                || (options.once && self.finished.contains(&site.name))
+            {
                 continue;
             }
             let mut state = self
@@ -310,7 +291,8 @@ impl<'a> Scheduler<'a> {
             state.pages = 0;
             state.errors = 0;
             state.findings = 0;
-            let seed = canon::canonical(&site.url, site.sort_query);
+            state.post_newest = None;
+            let seed = social::start_url(site, state.post_cursor);
             self.db.enqueue(&site.name, state.epoch, seed.as_str(), 0, now)?;
             self.db.put_site(&state)?;
             tracing::info!(site = %site.name, epoch = state.epoch, "crawl started");
@@ -418,7 +400,8 @@ impl<'a> Scheduler<'a> {
                     warninglist: Arc::clone(warninglist),
                     url,
                     previous,
-                    sort_query: run.site.sort_query,
+                    site: Arc::clone(&run.site),
+                    since: run.since,
                 };
                 let (tx, site) = (tx.clone(), name.clone());
                 tasks.spawn(async move {
@@ -445,11 +428,13 @@ impl<'a> Scheduler<'a> {
         }
         for name in &finished {
             let Some(mut run) = self.active.remove(name) else { continue };
+            self.finished.insert(name.clone());
             let now = now_ms();
             run.state.crawl_finished_ms = Some(now);
             let interval = schedule::jitter(run.site.interval, now ^ u64::from(run.state.epoch));
             run.state.next_crawl_ms = Some(now + interval.as_millis() as u64);
             run.state.findings += self.pending_findings.get(name).copied().unwrap_or(0);
+            run.state.post_cursor = run.state.post_cursor.max(run.state.post_newest.take());
             self.db.put_site(&run.state)?;
             clear_queue(&self.db, name)?;
             tracing::info!(site = %name, pages = run.state.pages, errors = run.state.errors, findings = run.state.findings, "crawl finished");
@@ -552,6 +537,8 @@ impl<'a> Scheduler<'a> {
                 body,
                 hash,
                 links,
+                next,
+                newest,
                 findings,
             } => {
                 let changed = record.content_hash.as_deref() != Some(hash.as_str());
@@ -566,10 +553,11 @@ impl<'a> Scheduler<'a> {
                 }
                 record.content_hash = Some(hash);
                 run.state.pages += 1;
+                run.state.post_newest = run.state.post_newest.max(newest);
                 self.follow(&site, entry.depth, links)?;
+                self.follow_pages(&site, entry.depth, next)?;
                 final_url = page_url.to_string();
-                let findings: Vec<FindingRecord> =
-                    findings.unwrap_or_default().iter().map(FindingRecord::from).collect();
+                let findings = findings.unwrap_or_default();
                 let body = changed.then_some(body);
                 self.commit(&site, entry, record, body, findings, &final_url)?;
                 if !changed {
@@ -646,6 +634,19 @@ impl<'a> Scheduler<'a> {
         Ok(())
     }
 
+    /// Queues the next page of a social source. Scope rules are for links found on pages;
+    /// these URLs are made by the crawler itself, and `max_pages` bounds them.
+    fn follow_pages(&mut self, site: &str, depth: u16, next: Vec<Url>) -> Result<(), Error> {
+        let Some(run) = self.active.get(site) else { return Ok(()) };
+        if next.is_empty() || run.site.kind == SourceKind::Web {
+            return Ok(());
+        }
+        let items: Vec<(String, u16)> =
+            next.into_iter().map(|url| (url.to_string(), depth.saturating_add(1))).collect();
+        self.db.enqueue_many(site, run.state.epoch, &items, now_ms())?;
+        Ok(())
+    }
+
     fn commit(
         &mut self,
         site: &str,
@@ -709,112 +710,6 @@ impl<'a> Scheduler<'a> {
         }
         Ok(())
     }
-}
-
-/// The fetch and processing of one URL, run as a task.
-struct FetchTask {
-    client: fetch::Client,
-    db: store::Db,
-    warninglist: Arc<Warninglist>,
-    url: Url,
-    previous: Option<UrlRecord>,
-    sort_query: bool,
-}
-
-impl FetchTask {
-    async fn run(self) -> Fetched {
-        if let Some((fetched_ms, hash)) = self.not_due() {
-            let links = self.stored_links(hash).await;
-            return Fetched::NotDue { links, fetched_ms };
-        }
-        let validators = self
-            .previous
-            .as_ref()
-            .map(|r| Validators { etag: r.etag.clone(), last_modified: r.last_modified.clone() })
-            .unwrap_or_default();
-        match self.client.get(&self.url, &validators).await {
-            Outcome::Page(page) => {
-                let previous_hash = self.previous.and_then(|r| r.content_hash);
-                let warninglist = self.warninglist;
-                let sort_query = self.sort_query;
-                let processed = tokio::task::spawn_blocking(move || {
-                    process(page, previous_hash.as_deref(), &warninglist, sort_query)
-                })
-                .await;
-                processed.unwrap_or_else(|join| Fetched::Failed {
-                    failure: fetch::Failure {
-                        kind: fetch::FailureKind::Body,
-                        message: format!("processing failed: {join}"),
-                        retry_after: None,
-                    },
-                })
-            }
-            Outcome::NotModified { .. } => {
-                // Unchanged: its links come from the stored body, so the crawl goes on.
-                let hash = self.previous.as_ref().and_then(|r| r.content_hash.clone());
-                Fetched::NotModified { links: self.stored_links(hash).await }
-            }
-            Outcome::Skipped { reason, .. } => Fetched::Skipped { reason: format!("{reason:?}") },
-            Outcome::Failed { failure, .. } => Fetched::Failed { failure },
-        }
-    }
-}
-
-impl FetchTask {
-    /// When the page was fetched and its body hash, if its revisit interval has not run out.
-    fn not_due(&self) -> Option<(u64, Option<String>)> {
-        let previous = self.previous.as_ref()?;
-        let (fetched, revisit) = (previous.fetched_ms?, previous.revisit_ms?);
-        let ok = previous.failure.is_none() && previous.content_hash.is_some();
-        let due = fetched.saturating_add(revisit) <= now_ms();
-        (ok && !due).then(|| (fetched, previous.content_hash.clone()))
-    }
-
-    /// The links of the body stored under `hash`, resolved against this task's URL.
-    async fn stored_links(&self, hash: Option<String>) -> Vec<Url> {
-        let (db, url, sort_query) = (self.db.clone(), self.url.clone(), self.sort_query);
-        tokio::task::spawn_blocking(move || {
-            let body = hash.and_then(|h| db.page_body(&h).ok().flatten()).unwrap_or_default();
-            let text = fetch::charset::decode(&body, None).text;
-            links(&Document::parse(&text), &url, sort_query)
-        })
-        .await
-        .unwrap_or_default()
-    }
-}
-
-/// Parses and extracts a fetched page (CPU work, run on the blocking pool).
-fn process(
-    page: fetch::Page,
-    previous_hash: Option<&str>,
-    warninglist: &Warninglist,
-    sort_query: bool,
-) -> Fetched {
-    let hash = blake3::hash(&page.body).to_hex().to_string();
-    let doc = Document::parse(&page.text);
-    let links = links(&doc, &page.url, sort_query);
-    let findings = (previous_hash != Some(hash.as_str()))
-        .then(|| extract::findings(&doc, warninglist).findings);
-    Fetched::Page {
-        final_url: page.url,
-        status: page.status,
-        validators: page.validators,
-        body: page.body,
-        hash,
-        links,
-        findings,
-    }
-}
-
-/// A document's links, resolved against its URL (or its `<base href>`) and canonicalised.
-fn links(doc: &Document, page_url: &Url, sort_query: bool) -> Vec<Url> {
-    let mut seen = HashSet::new();
-    doc.links
-        .iter()
-        .filter_map(|href| page_url.join(href.trim()).ok())
-        .map(|url| canon::canonical(&url, sort_query))
-        .filter(|url| seen.insert(url.as_str().to_owned()))
-        .collect()
 }
 
 /// The links of `run`'s crawl that are in scope, as strings, with the query-variant trap guard.
