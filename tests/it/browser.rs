@@ -130,7 +130,7 @@ async fn page_text(browser: &Browser) -> String {
 }
 
 #[test]
-fn reviewer_logs_in_filters_confirms_and_the_watchlist_api_shows_it() {
+fn reviewer_logs_in_filters_confirms_sees_it_in_the_watchlist_api_and_bulk_dismisses() {
     let _turn = serial();
     runtime().block_on(async {
         let app = App::start(&[("rita", Role::Reviewer)]).await;
@@ -192,6 +192,34 @@ fn reviewer_logs_in_filters_confirms_and_the_watchlist_api_shows_it() {
         assert_eq!(confirmed.len(), 1, "{feed}");
         assert_eq!(confirmed[0]["after"], "confirmed", "{feed}");
         assert_eq!(confirmed[0]["reviewer"], "rita", "{feed}");
+
+        // Bulk review with the page's script (loaded from /static under the CSP): "select
+        // all" ticks every row and the count follows; "/" jumps to the search box.
+        within("open the list", client.goto(&app.url("/accounts?kind=qq"))).await;
+        let focused = within(
+            "press /",
+            client.execute(
+                "document.dispatchEvent(new KeyboardEvent('keydown', {key: '/', bubbles: true}));
+                 return document.activeElement.id;",
+                vec![],
+            ),
+        )
+        .await;
+        assert_eq!(focused, "q", "the / shortcut focuses the search box");
+        within("select all", client.find(Locator::Id("select-all"))).await.click().await.unwrap();
+        let count = within("count", client.find(Locator::Id("selected-count"))).await;
+        assert_eq!(within("count text", count.text()).await, "1 selected");
+        let bulk = within("bulk status", client.find(Locator::Id("bulk-status"))).await;
+        within("choose dismissed", bulk.select_by_value("dismissed")).await;
+        within("apply", client.find(Locator::Id("bulk-apply"))).await.click().await.unwrap();
+        wait_for_url(&browser, "the list after the bulk review", |at| {
+            at.path() == "/accounts" && at.query_pairs().any(|(key, _)| key == "updated")
+        })
+        .await;
+        let notice = within("notice", client.find(Locator::Css("p.notice"))).await;
+        assert_eq!(within("notice text", notice.text()).await, "1 account(s) set to dismissed.");
+        let qq = app.db.account(Kind::Qq, "123456789").unwrap().unwrap();
+        assert_eq!(qq.status, Status::Dismissed);
         browser.close().await;
     });
 }
