@@ -293,6 +293,10 @@ async fn unknown_accounts_and_kinds_are_404_pages() {
         assert!(status.is_client_error(), "{path}: {status}");
         assert!(page.contains("<h1>"), "{path}: an HTML page: {page}");
     }
+    let response =
+        post(&app, &rita, "/accounts/qq/999999/review", &[("status", "confirmed")]).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(app.db.account(Kind::Qq, "999999").expect("read").is_none());
 }
 
 #[tokio::test]

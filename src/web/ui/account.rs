@@ -202,18 +202,17 @@ async fn review(
     let target = value.clone();
     let result = blocking(move || match db.review(kind, &target, &review, text::now_ms()) {
         Ok(_) => Ok(Ok(())),
-        Err(
-            error @ (crate::store::Error::UnknownAccount { .. }
-            | crate::store::Error::InvalidReview { .. }),
-        ) => Ok(Err(error.to_string())),
+        Err(crate::store::Error::UnknownAccount { .. }) => Ok(Err(None)),
+        Err(error @ crate::store::Error::InvalidReview { .. }) => Ok(Err(Some(error.to_string()))),
         Err(error) => Err(error),
     })
     .await
     .map_err(|error| error.framed(&principal))?;
     match result {
         Ok(()) => Ok(see_other(&format!("{}?reviewed=1", account_href(kind, &value)))),
-        Err(message) => {
-            Err(bad(message, "review an account listed on /accounts, with a valid note and tags"))
+        Err(None) => Err(unknown(kind, &value).framed(&principal)),
+        Err(Some(message)) => {
+            Err(bad(message, "shorten the note or tags, without control characters"))
         }
     }
 }
