@@ -9,6 +9,7 @@
 //! hung browser fails the test instead of hanging it.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -53,6 +54,8 @@ impl Browser {
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
+                // Its own process group, which Chromium joins: see `Drop for Driver`.
+                .process_group(0)
                 .spawn()
                 .unwrap_or_else(|error| panic!("starting {CHROMEDRIVER}: {error}")),
         );
@@ -67,6 +70,8 @@ impl Browser {
             "--disable-background-networking".to_owned(),
             "--disable-component-update".to_owned(),
             "--disable-sync".to_owned(),
+            "--disable-crash-reporter".to_owned(),
+            "--disable-breakpad".to_owned(),
             "--disable-dev-shm-usage".to_owned(),
             "--hide-scrollbars".to_owned(),
             format!("--window-size={width},{height}"),
@@ -99,7 +104,11 @@ impl Browser {
 }
 
 impl Drop for Driver {
+    /// Ends chromedriver's whole process group: Chromium is in it, so a test that fails before
+    /// closing its session leaves no browser running.
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
