@@ -87,6 +87,11 @@ const TOKEN_PREFIX: &str = "otcw_";
 /// API client polling every second does not write on every request.
 const LAST_USED_RESOLUTION_MS: u64 = 60_000;
 
+/// A random password for `user add`: 24 characters of base64url (144 bits).
+pub fn generate_password() -> Result<String, Error> {
+    Ok(URL_SAFE_NO_PAD.encode(random_bytes::<18>()?))
+}
+
 impl Role {
     pub const ALL: [Role; 3] = [Role::Viewer, Role::Reviewer, Role::Admin];
 
@@ -169,9 +174,9 @@ impl Db {
     pub fn verify_password(&self, name: &str, password: &str) -> Result<Option<User>, Error> {
         let record = if name.contains('\0') { None } else { self.user_record(name)? };
         let Some(record) = record else {
-            // Spend the same time as a real check, so response times do not reveal names.
-            let dummy = hash_password("otcwatch-dummy")?;
-            let _ = verify(&dummy, password);
+            // Spend the same time as a real check (one verification against a hash made
+            // with the same parameters), so response times do not reveal names.
+            let _ = verify(dummy_hash()?, password);
             return Ok(None);
         };
         let ok = verify(&record.hash, password);
@@ -185,6 +190,9 @@ impl Db {
         role: Role,
         now_ms: u64,
     ) -> Result<(Token, String), Error> {
+        if !name.is_empty() {
+            check_name("token name", name)?;
+        }
         let id = hex(&random_bytes::<6>()?);
         let secret = URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
         let whole = format!("{TOKEN_PREFIX}{id}_{secret}");
@@ -275,7 +283,23 @@ impl Db {
         };
         let value = codec::encode_json("session", &session)?;
         self.inner.sessions.insert(sha256_hex(&id), value).map_err(storage("write session"))?;
+        self.purge_sessions(now_ms)?;
         Ok((id, session))
+    }
+
+    /// Deletes every expired session; returns how many. Called at each login, so sessions
+    /// that are never presented again do not pile up (logins are rare and rate limited).
+    pub fn purge_sessions(&self, now_ms: u64) -> Result<usize, Error> {
+        let mut purged = 0;
+        for item in self.inner.sessions.iter() {
+            let (key, bytes) = item.map_err(storage("scan sessions"))?;
+            let session: Session = codec::decode_json("sessions", &key, &bytes)?;
+            if session.expires_ms <= now_ms {
+                self.inner.sessions.remove(&key).map_err(storage("delete session"))?;
+                purged += 1;
+            }
+        }
+        Ok(purged)
     }
 
     /// The live session with this cookie id: `None` if unknown, expired (it is then deleted)
@@ -334,7 +358,7 @@ fn token_id(token: &str) -> Option<&str> {
     valid.then_some(id)
 }
 
-/// A user name: 1 to 64 characters of letters, digits, `.`, `_`, `-` and `@`.
+/// A user or token name: 1 to 64 characters of letters, digits, `.`, `_`, `-` and `@`.
 fn check_name(what: &'static str, name: &str) -> Result<(), Error> {
     let ok = (1..=64).contains(&name.chars().count())
         && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
@@ -358,6 +382,16 @@ fn hash_password(password: &str) -> Result<String, Error> {
     Ok(hash.to_string())
 }
 
+/// A hash of a fixed password, made once, for checks of users that do not exist.
+fn dummy_hash() -> Result<&'static str, Error> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(hash) = DUMMY.get() {
+        return Ok(hash);
+    }
+    let hash = hash_password("otcwatch: no such user")?;
+    Ok(DUMMY.get_or_init(|| hash))
+}
+
 fn verify(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| {
         argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
@@ -378,11 +412,6 @@ fn sha256_hex(text: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A random password for `user add`: 24 characters of base64url (144 bits).
-pub fn generate_password() -> Result<String, Error> {
-    Ok(URL_SAFE_NO_PAD.encode(random_bytes::<18>()?))
 }
 
 #[cfg(test)]
@@ -441,6 +470,8 @@ mod tests {
         assert!(db.revoke_token(&token.id).unwrap().revoked);
         assert_eq!(db.authenticate_token(&secret, 8).unwrap(), None);
         assert!(matches!(db.revoke_token("nope"), Err(Error::NotFound { .. })));
+        let long = "x".repeat(65);
+        assert!(matches!(db.create_token(&long, Role::Viewer, 1), Err(Error::Invalid { .. })));
         assert_eq!(db.tokens().unwrap().len(), 1);
     }
 
@@ -456,5 +487,9 @@ mod tests {
         let (id, _) = db.create_session(&user, 100, 1000).unwrap();
         db.delete_session(&id).unwrap();
         assert_eq!(db.session(&id, 1001).unwrap(), None);
+        // Sessions never presented again are purged at the next login.
+        db.create_session(&user, 100, 1000).unwrap();
+        db.create_session(&user, 100, 5000).unwrap();
+        assert_eq!(db.inner.sessions.len(), 1);
     }
 }

@@ -4,8 +4,8 @@
 //! [`router`] builds the whole application from an [`AppState`] (tests serve it on
 //! 127.0.0.1:0); [`serve`] binds, says where, and runs it until `shutdown` resolves. Every
 //! route except `/healthz` and the login endpoints needs a session cookie or a Bearer token
-//! (see `auth.rs`). Every response carries the security headers of [`security_headers`].
-//! The store blocks, so handlers call it on the blocking pool ([`blocking`]).
+//! (see `auth.rs`). Every response carries the security headers of `security_headers`.
+//! The store blocks, so handlers call it on the blocking pool (`blocking`).
 //!
 //! Files: `auth.rs` (principals, roles, login, sessions, CSRF, rate limit), `api/` (the
 //! JSON routes and their table), `openapi.rs` (the OpenAPI document of that table),

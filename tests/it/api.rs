@@ -608,7 +608,7 @@ async fn sessions_set_strict_cookies_require_csrf_and_end_at_logout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn logins_are_rate_limited_per_user() {
+async fn logins_are_rate_limited_per_user_and_per_address() {
     let server = start(Options::default()).await;
     server.db.add_user("ana", Role::Viewer, "the password", T0).unwrap();
     server.db.add_user("ben", Role::Viewer, "his password", T0).unwrap();
@@ -639,6 +639,18 @@ async fn logins_are_rate_limited_per_user() {
         "{}",
         metrics.text
     );
+
+    // Per address: failures for many names from one address lock that address out.
+    let server = start(Options::default()).await;
+    server.db.add_user("ana", Role::Viewer, "the password", T0).unwrap();
+    for n in 0..otcwatch::web::auth::IP_FAILURES {
+        let login = json!({ "user": format!("guess{n}"), "password": "x" });
+        let answer = server.call(Method::POST, "/api/v1/session", "", Some(login)).await;
+        assert_error(&answer, StatusCode::UNAUTHORIZED);
+    }
+    let login = json!({ "user": "ana", "password": "the password" });
+    let answer = server.call(Method::POST, "/api/v1/session", "", Some(login)).await;
+    assert_error(&answer, StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1/`, plus `/healthz` and `/metrics`: the route table and its
 //! handlers.
 //!
-//! Routes are added through [`Api::add`], which records each (method, path, access) in
+//! Routes are added through `Api::add`, which records each (method, path, access) in
 //! [`Api::routes`]: the OpenAPI document is checked against that table, and the tests walk it
 //! to prove that every route needs the role it declares. `query.rs` parses the query string
 //! of the accounts list.
