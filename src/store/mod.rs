@@ -14,7 +14,8 @@
 //! unchanged re-crawl), `accounts.rs` (the queries reviewers and exporters read),
 //! `review.rs` (the review model: status, audit trail, watchlist feed), `links.rs` (related
 //! accounts), `outbox.rs` (webhook receivers and the durable delivery outbox), `auth.rs`
-//! (users, API tokens, sessions).
+//! (users, API tokens, sessions), `sites_admin.rs` (pause, resume, re-crawl and add sites
+//! from the UI).
 
 mod accounts;
 mod auth;
@@ -26,6 +27,7 @@ mod keys;
 mod links;
 mod outbox;
 mod review;
+mod sites_admin;
 mod touch;
 
 #[cfg(test)]
@@ -45,6 +47,7 @@ use std::sync::Arc;
 pub use links::{LINK_CAP, Link};
 pub use outbox::{Delivery, OutboxEntry, Receiver};
 pub use review::{AuditRecord, Review, SYSTEM_REVIEWER, Status, UnknownStatus, WatchlistChange};
+pub use sites_admin::AddedSite;
 
 /// sled's page cache. The frontier holds millions of URLs; with this cap the working set stays
 /// bounded and the rest is read back from disk (through the OS page cache) on demand.

@@ -29,3 +29,7 @@ mod export;
 mod api;
 // `serve`, `token` and `webhook` through the real binary: tokens, Ctrl-C, delivery.
 mod serve;
+// The HTML pages over HTTP: roles, CSRF, admin site actions, filters, static files.
+mod ui_pages;
+// The web UI in headless Chromium: login, filter, review, XSS from crawled text, CSRF.
+mod browser;

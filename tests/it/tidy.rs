@@ -23,6 +23,8 @@ const DEPENDENCY_HOMES: &[(&str, &[&str])] = &[
     ("axum", &["src/web/", "src/demo/"]),
     // notify.rs posts webhooks to admin-configured receivers, outside the crawler's guard.
     ("reqwest", &["src/fetch/", "src/notify.rs"]),
+    // HTML is written by the UI's templates only.
+    ("askama", &["src/web/ui/"]),
 ];
 
 /// The only places that may spawn tasks.

@@ -1,10 +1,14 @@
 //! Helpers shared by the integration tests: the real `otcwatch` binary as a `Command`, a runner
 //! that feeds stdin and fails fast instead of hanging, and JSONL parsing of its output.
 
+// Headless Chromium over WebDriver, for the browser tests.
+pub(crate) mod browser;
 // Accounts committed into a temp store through `commit_page`, for the review tests.
 pub(crate) mod seed;
 // In-test web sites on 127.0.0.0/8 for the fetch tests.
 pub(crate) mod site;
+// The web application over a temp store with users and crawled pages, for the browser tests.
+pub(crate) mod ui_app;
 
 use std::io::{Read, Write};
 use std::path::Path;

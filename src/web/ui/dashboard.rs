@@ -1,0 +1,103 @@
+//! `/`: the dashboard. New accounts per day and accounts per kind as SVG bar charts, crawl
+//! health per site, queue sizes and the review backlog by status. The per-day chart and the
+//! backlog read every account once (no counters for them exist yet), which is fine at the
+//! scale of one inspection team's store.
+
+use super::chart::{self, BarChart};
+use super::sites::{SiteRow, site_rows};
+use super::{Layout, PageError, blocking, render};
+use crate::extract::Kind;
+use crate::store::{AccountFilter, Db, Status};
+use crate::web::AppState;
+use crate::web::auth::Principal;
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use std::collections::BTreeMap;
+
+/// Days shown in the per-day chart, today included.
+const DAYS: u64 = 30;
+const DAY_MS: u64 = 24 * 3600 * 1000;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/", get(page))
+}
+
+/// What the dashboard shows.
+#[derive(Debug)]
+pub(crate) struct Dashboard {
+    pub(crate) accounts_total: u64,
+    pub(crate) otc_total: u64,
+    pub(crate) queued: u64,
+    pub(crate) pages: u64,
+    /// New accounts per day, then accounts per kind.
+    pub(crate) charts: Vec<BarChart>,
+    pub(crate) sites: Vec<SiteRow>,
+    /// Accounts per review status, every status present, in workflow order.
+    pub(crate) backlog: Vec<(&'static str, u64)>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    dash: Dashboard,
+    /// The crawl health table (`site_table.html` reads `rows`).
+    rows: Vec<SiteRow>,
+}
+
+/// Builds the dashboard as of `now_ms`.
+pub(crate) fn dashboard(db: &Db, now_ms: u64) -> Result<Dashboard, crate::store::Error> {
+    let counts = db.counts()?;
+    let accounts = db.accounts(&AccountFilter::default())?;
+    let today = now_ms / DAY_MS;
+    let first_day = today.saturating_sub(DAYS - 1);
+    let mut per_day: BTreeMap<u64, u64> = (first_day..=today).map(|day| (day, 0)).collect();
+    let mut backlog: BTreeMap<Status, u64> = Status::ALL.into_iter().map(|s| (s, 0)).collect();
+    let mut otc_total = 0;
+    for account in &accounts {
+        if let Some(n) = per_day.get_mut(&(account.first_seen_ms / DAY_MS)) {
+            *n += 1;
+        }
+        *backlog.entry(account.status).or_default() += 1;
+        otc_total += u64::from(account.otc);
+    }
+    let day_points: Vec<(String, u64)> = per_day
+        .into_iter()
+        .map(|(day, n)| {
+            (super::text::date(day * DAY_MS).get(5..).unwrap_or_default().to_owned(), n)
+        })
+        .collect();
+    let kind_points: Vec<(String, u64)> = Kind::ALL
+        .into_iter()
+        .map(|kind| (kind.as_str().to_owned(), counts.accounts.get(&kind).copied().unwrap_or(0)))
+        .collect();
+    Ok(Dashboard {
+        accounts_total: counts.accounts_total,
+        otc_total,
+        queued: counts.queued,
+        pages: counts.pages,
+        charts: vec![
+            chart::bar_chart(
+                "per-day",
+                &format!("New accounts per day (first seen, last {DAYS} days, UTC)"),
+                &day_points,
+                5,
+            ),
+            chart::bar_chart("per-kind", "Accounts per kind", &kind_points, 1),
+        ],
+        sites: site_rows(db, now_ms)?,
+        backlog: backlog.into_iter().map(|(status, n)| (status.as_str(), n)).collect(),
+    })
+}
+
+async fn page(State(state): State<AppState>, principal: Principal) -> Result<Response, PageError> {
+    let db = state.db.clone();
+    let now = super::text::now_ms();
+    let mut dash = blocking(move || dashboard(&db, now)).await.map_err(|e| e.framed(&principal))?;
+    let rows = std::mem::take(&mut dash.sites);
+    let layout = Layout::new("Dashboard", &principal, "dashboard");
+    Ok(render(&DashboardPage { layout, dash, rows }))
+}
