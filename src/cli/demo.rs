@@ -6,7 +6,8 @@ use super::UsageError;
 use super::crawl::ProgressView;
 use crate::crawl;
 use crate::demo;
-use crate::store::{AccountFilter, Db};
+use crate::store::{self, AccountFilter, Db};
+use crate::web;
 use anyhow::Context;
 use std::io::IsTerminal;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -52,12 +53,47 @@ pub(crate) fn run(args: &Args, bars: bool) -> anyhow::Result<ExitCode> {
         crawl::run(&seeds, db.clone(), &options, &|p| view.show(p), shutdown).await?;
         view.finish();
         summary(&db)?;
-        anyhow::Ok(())
+        if args.no_serve {
+            return anyhow::Ok(());
+        }
+        // The sites keep running while the UI is up, so the evidence links work.
+        serve(&db, args.listen).await
     })?;
-    if args.no_serve {
-        return Ok(ExitCode::SUCCESS);
-    }
+    db.flush().context("flushing the database")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Creates the demo's admin user, prints how to log in, and serves the UI until Ctrl-C.
+async fn serve(db: &Db, listen: SocketAddr) -> anyhow::Result<()> {
+    let password = store::generate_password()?;
+    db.add_user("admin", store::Role::Admin, &password, crawl::now_ms())?;
+    db.flush().context("flushing the database")?;
+    let listen = free_or_fallback(listen);
+    println!("\nlog in as   admin");
+    println!("password    {password}   (shown once; `otcwatch user add` makes more users)");
+    let options = web::Options { listen, ..web::Options::default() };
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("stopping the demo");
+    };
+    web::serve(db.clone(), options, shutdown).await?;
+    Ok(())
+}
+
+/// `listen`, or a free port on the same address when it is taken (another service on 8080).
+fn free_or_fallback(listen: SocketAddr) -> SocketAddr {
+    if std::net::TcpListener::bind(listen).is_ok() {
+        return listen;
+    }
+    let free = std::net::TcpListener::bind(SocketAddr::new(listen.ip(), 0))
+        .and_then(|listener| listener.local_addr());
+    match free {
+        Ok(addr) => {
+            eprintln!("{listen} is taken; the UI uses {addr} instead");
+            addr
+        }
+        Err(_) => listen,
+    }
 }
 
 /// Makes `dir` an empty demo directory: created, or replaced if an earlier demo made it.

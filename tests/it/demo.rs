@@ -127,3 +127,58 @@ fn demo_no_serve_crawls_into_its_directory_and_replaces_only_its_own() {
     assert!(refused.usage_error().contains("was not made by `otcwatch demo`"));
     assert!(other.join("keep.txt").exists());
 }
+
+/// `otcwatch demo` (serving): the printed password logs in to the printed URL, and the UI
+/// lists the demo's findings. The process is killed at the end; its data is in a temp dir.
+#[test]
+fn demo_serves_the_ui_with_a_printed_admin_password() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo-data");
+    let mut child = crate::support::otcwatch()
+        .args(["demo", "--listen", "127.0.0.1:0", "--data", data.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    // Read the lines on a thread so that a silent child cannot hang the test.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<String>(64);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let (mut password, mut url) = (None, None);
+    while url.is_none() {
+        let line = rx.recv_timeout(Duration::from_secs(60)).expect("demo prints its URL");
+        if let Some(rest) = line.strip_prefix("password") {
+            password = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if let Some(rest) = line.strip_prefix("listening on ") {
+            url = Some(rest.trim().to_owned());
+        }
+    }
+    let (password, url) = (password.expect("a password line"), url.unwrap());
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listed = runtime.block_on(async {
+        let client =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let login = client
+            .post(format!("{url}/login"))
+            .form(&[("user", "admin"), ("password", password.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(login.status().is_redirection(), "a good login redirects: {login:?}");
+        let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap();
+        let page = client.get(format!("{url}/accounts")).header("cookie", cookie).send();
+        page.await.unwrap().text().await.unwrap()
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(listed.contains("hkdesk_otc88"), "the accounts page lists the demo's findings");
+}
