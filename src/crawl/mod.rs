@@ -86,7 +86,9 @@ pub async fn run(
     progress: &(dyn Fn(&SiteProgress) + Sync),
     shutdown: impl Future<Output = ()>,
 ) -> Result<Report, Error> {
-    /* Setup: the address guard allows exactly the seeds' own private addresses. */
+    /* Setup: sites added from the UI join the seeds; the address guard allows exactly the
+    seeds' own private addresses. */
+    let seeds = &with_added_sites(seeds, &db)?;
     if let Some(name) = options.site.as_ref().filter(|name| seeds.site(name).is_none()) {
         return Err(Error::UnknownSite(name.clone()));
     }
@@ -294,7 +296,8 @@ impl<'a> Scheduler<'a> {
                 .db
                 .site(&site.name)?
                 .unwrap_or_else(|| SiteState { name: site.name.clone(), ..SiteState::default() });
-            if state.next_crawl_ms.is_some_and(|due| due > now) {
+            // Paused from the UI (the seeds file's `paused` is checked in `selected`).
+            if state.paused || state.next_crawl_ms.is_some_and(|due| due > now) {
                 continue;
             }
             state.epoch += 1;
@@ -331,7 +334,7 @@ impl<'a> Scheduler<'a> {
                 break;
             }
             let Some(run) = self.active.get(&name) else { continue };
-            if run.dispatched >= run.site.max_pages {
+            if run.dispatched >= run.site.max_pages || run.state.paused {
                 continue;
             }
             let skip = self.in_flight.get(&name).cloned().unwrap_or_default();
@@ -442,7 +445,8 @@ impl<'a> Scheduler<'a> {
             if run.in_flight > 0 || self.robots_pending > 0 || self.sitemaps_pending > 0 {
                 continue;
             }
-            if capped || self.db.queue_len(name)? == 0 {
+            // A site paused from the UI ends its crawl here; what is left queued is dropped.
+            if capped || run.state.paused || self.db.queue_len(name)? == 0 {
                 finished.push(name.clone());
             }
         }
@@ -455,7 +459,7 @@ impl<'a> Scheduler<'a> {
             run.state.next_crawl_ms = Some(now + interval.as_millis() as u64);
             run.state.findings += self.pending_findings.get(name).copied().unwrap_or(0);
             run.state.post_cursor = run.state.post_cursor.max(run.state.post_newest.take());
-            self.db.put_site(&run.state)?;
+            self.save_state(&mut run.state)?;
             clear_queue(&self.db, name)?;
             tracing::info!(site = %name, pages = run.state.pages, errors = run.state.errors, findings = run.state.findings, "crawl finished");
             if let Some(progress) = self.progress.get_mut(name) {
@@ -465,6 +469,23 @@ impl<'a> Scheduler<'a> {
             }
         }
         Ok(!finished.is_empty())
+    }
+
+    /// Stores a finished crawl's state, keeping what an admin set meanwhile (`paused`, a
+    /// re-crawl request) rather than the state read when the crawl started.
+    fn save_state(&self, state: &mut SiteState) -> Result<(), Error> {
+        if let Some(stored) = self.db.site(&state.name)? {
+            state.paused = stored.paused;
+            let requested = stored.next_crawl_ms.filter(|at| {
+                state.crawl_started_ms.is_some_and(|started| *at > started)
+                    && state.next_crawl_ms.is_some_and(|next| *at < next)
+            });
+            if requested.is_some() {
+                state.next_crawl_ms = requested;
+            }
+        }
+        self.db.put_site(state)?;
+        Ok(())
     }
 
     /// Commits one task's result.
@@ -725,11 +746,22 @@ impl<'a> Scheduler<'a> {
         self.commit_pending()?;
         // The crawl state of each site that committed since the last flush, written once per
         // flush rather than once per page: it is durable at the same moment either way.
-        for name in self.dirty_sites.drain() {
-            if let Some(run) = self.active.get(&name) {
+        let names: Vec<String> = self.active.keys().cloned().collect();
+        for name in names {
+            let dirty = self.dirty_sites.remove(&name);
+            let Some(run) = self.active.get_mut(&name) else { continue };
+            // A pause set from the UI stops dispatching now and ends the crawl once nothing
+            // is in flight (`finish_idle_sites`).
+            let stored_paused = self.db.site(&name)?.is_some_and(|stored| stored.paused);
+            if stored_paused && !run.state.paused {
+                tracing::info!(site = %name, "paused from the UI: ending the crawl");
+            }
+            run.state.paused = stored_paused;
+            if dirty {
                 self.db.put_site(&run.state)?;
             }
         }
+        self.dirty_sites.clear();
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || db.flush())
             .await
@@ -803,6 +835,28 @@ fn spawn_sitemap(
         }
         let _ = tx.send(Done::Sitemap { site, urls }).await;
     });
+}
+
+/// `seeds` plus the sites added from the UI (`Db::added_sites`) that the seeds file does not
+/// name, each as a `web` site with the built-in defaults. They are read when a crawl run
+/// starts.
+fn with_added_sites(seeds: &Seeds, db: &store::Db) -> Result<Seeds, Error> {
+    let mut seeds = seeds.clone();
+    for added in db.added_sites()? {
+        if seeds.site(&added.name).is_some() {
+            continue;
+        }
+        match Url::parse(&added.url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                tracing::info!(site = %added.name, url = %url, by = %added.added_by, "crawling a site added from the UI");
+                seeds.sites.push(Site::new(&added.name, url));
+            }
+            _ => {
+                tracing::warn!(site = %added.name, url = %added.url, "a site added from the UI has an unusable URL: skipped")
+            }
+        }
+    }
+    Ok(seeds)
 }
 
 /// Drops what is left in a site's queue when its crawl ends (a `max_pages` cap).

@@ -1,9 +1,10 @@
 //! What admins change about sites from the UI: pause, resume, ask for a re-crawl, add a site.
 //!
 //! Pause and re-crawl edit the [`SiteState`] the crawler reads (`paused`, `next_crawl_ms`) in
-//! one transaction each, so a concurrent crawler write is never half-merged. Added sites are
-//! kept in their own tree (`added_sites`, keyed by name) until the seeds file takes them in: the
-//! seeds file stays the source of the crawl settings.
+//! one transaction each, so a concurrent crawler write is never half-merged; the crawler keeps
+//! them when it writes the state back. Added sites are kept in their own tree (`added_sites`,
+//! keyed by name); the crawler crawls them as web sites with the defaults from its next start,
+//! unless the seeds file names the site (the seeds file stays the source of crawl settings).
 
 use super::{Db, Error, SiteState, abort, codec, keys, storage, tx_error};
 use serde::{Deserialize, Serialize};

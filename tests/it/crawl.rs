@@ -354,3 +354,35 @@ async fn unchanged_pages_wait_for_their_revisit_interval_but_their_links_are_fol
     assert_eq!(hits.total(), fetched, "an unchanged page was fetched before its revisit time");
     assert_eq!(second.sites[0].pages, 13);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sites_paused_resumed_or_added_from_the_ui_are_honoured() {
+    let hits = Hits::default();
+    let site = tree_site(3, hits.clone())
+        .page("/extra/", "text/html; charset=utf-8", ad_page(9001, &[]))
+        .start()
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path()).unwrap();
+    let seeds = seeds_for(&site, "");
+    let added = otcwatch::store::AddedSite {
+        name: "extra".to_owned(),
+        url: site.url("/extra/").to_string(),
+        added_by: "admin".to_owned(),
+        added_ms: 1,
+    };
+    assert!(db.add_site(&added).unwrap());
+    db.pause_site("t").unwrap();
+
+    let report = crawl_once(&seeds, &db).await;
+    assert_eq!(hits.get("/"), 0, "a site paused from the UI is not crawled: {report:?}");
+    let extra = report.sites.iter().find(|p| p.site == "extra").expect("the added site ran");
+    assert_eq!(extra.pages, 1);
+    assert!(db.account(Kind::Alipay, &format!("+86{}", phone(9001))).unwrap().is_some());
+    assert!(db.site("t").unwrap().unwrap().paused, "the pause is kept");
+
+    db.resume_site("t").unwrap();
+    crawl_once(&seeds, &db).await;
+    assert_eq!(hits.get("/"), 1, "resumed, it is crawled");
+    assert!(!db.site("t").unwrap().unwrap().paused);
+}

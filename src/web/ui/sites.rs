@@ -43,7 +43,7 @@ pub(crate) struct SiteRow {
     pub(crate) last_error: Option<String>,
 }
 
-/// An added site waiting for the seeds file to take it in.
+/// A site added from the UI (crawled with the defaults unless the seeds file names it).
 #[derive(Debug, Clone)]
 struct AddedRow {
     name: String,
