@@ -167,9 +167,16 @@ fn demo_serves_the_ui_with_a_printed_admin_password() {
     let listed = runtime.block_on(async {
         let client =
             reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        // The login form first: its CSRF token comes in a cookie and a hidden field.
+        let form = client.get(format!("{url}/login")).send().await.unwrap();
+        let form_cookie = form.headers()["set-cookie"].to_str().unwrap();
+        let form_cookie = form_cookie.split(';').next().unwrap().to_owned();
+        let html = form.text().await.unwrap();
+        let token = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap();
         let login = client
             .post(format!("{url}/login"))
-            .form(&[("user", "admin"), ("password", password.as_str())])
+            .header("cookie", form_cookie)
+            .form(&[("csrf", token), ("user", "admin"), ("password", password.as_str())])
             .send()
             .await
             .unwrap();

@@ -55,13 +55,33 @@ async fn start() -> App {
     app
 }
 
-async fn log_in(app: &App, user: &str) -> Session {
-    let response = client()
+/// Posts the login form as a browser does: the form page first, for its CSRF cookie and token.
+async fn login_post(app: &App, form: &[(&str, &str)]) -> reqwest::Response {
+    let page = client().get(app.url("/login")).send().await.expect("GET /login");
+    let cookie =
+        page.headers()[SET_COOKIE].to_str().expect("ASCII").split(';').next().expect("pair");
+    let cookie = cookie.to_owned();
+    let html = page.text().await.expect("the login form");
+    let token = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the login form carries a CSRF token")
+        .to_owned();
+    let mut fields = vec![("csrf", token.as_str())];
+    fields.extend_from_slice(form);
+    client()
         .post(app.url("/login"))
-        .form(&[("user", user), ("password", PASSWORD), ("next", "/accounts")])
+        .header(COOKIE, cookie)
+        .form(&fields)
         .send()
         .await
-        .expect("POST /login");
+        .expect("POST /login")
+}
+
+async fn log_in(app: &App, user: &str) -> Session {
+    let response =
+        login_post(app, &[("user", user), ("password", PASSWORD), ("next", "/accounts")]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "login as {user}");
     assert_eq!(response.headers()[LOCATION], "/accounts");
     let set_cookie = response.headers()[SET_COOKIE].to_str().expect("an ASCII cookie");
@@ -122,12 +142,11 @@ async fn an_anonymous_browser_is_sent_to_login_and_back() {
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains("name=\"next\" value=\"/accounts?kind=qq\""), "{form}");
     // A `next` with text a header cannot carry is percent-encoded, not a failure.
-    let response = client()
-        .post(app.url("/login"))
-        .form(&[("user", "rita"), ("password", PASSWORD), ("next", "/accounts?q=微信 号")])
-        .send()
-        .await
-        .expect("POST /login");
+    let response = login_post(
+        &app,
+        &[("user", "rita"), ("password", PASSWORD), ("next", "/accounts?q=微信 号")],
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[LOCATION], "/accounts?q=%E5%BE%AE%E4%BF%A1%20%E5%8F%B7");
     // A `next` that leaves the server is replaced by the dashboard.
@@ -139,25 +158,18 @@ async fn an_anonymous_browser_is_sent_to_login_and_back() {
 async fn failed_logins_say_so_and_the_rate_limit_is_shown_on_the_form() {
     let app = start().await;
     for _ in 0..otcwatch::web::auth::USER_FAILURES {
-        let response = client()
-            .post(app.url("/login"))
-            .form(&[("user", "rita"), ("password", "wrong")])
-            .send()
-            .await
-            .expect("POST /login");
+        let response = login_post(&app, &[("user", "rita"), ("password", "wrong")]).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         let page = response.text().await.expect("a body");
         assert!(page.contains("Wrong user name or password"), "{page}");
     }
     // Past the limit even the right password is refused, and the form says for how long.
-    let response = client()
-        .post(app.url("/login"))
-        .form(&[("user", "rita"), ("password", PASSWORD)])
-        .send()
-        .await
-        .expect("POST /login");
+    let response = login_post(&app, &[("user", "rita"), ("password", PASSWORD)]).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(response.headers().get(SET_COOKIE).is_none());
+    // No session: the only cookie is the re-shown form's CSRF token.
+    assert!(response.headers().get_all(SET_COOKIE).iter().all(|c| {
+        !c.to_str().unwrap_or_default().starts_with(otcwatch::web::auth::SESSION_COOKIE)
+    }));
     let page = response.text().await.expect("a body");
     assert!(page.contains("Too many failed logins. Wait"), "{page}");
     assert!(page.contains("value=\"rita\""), "the user name is kept: {page}");
@@ -374,4 +386,31 @@ fn otcwatch_now() -> u64 {
     let since =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
     u64::try_from(since.as_millis()).expect("ms fit u64")
+}
+
+#[tokio::test]
+async fn a_login_post_without_the_forms_token_is_refused() {
+    let app = start().await;
+    // As another site would send it: the right password, no token, no cookie.
+    let response = client()
+        .post(app.url("/login"))
+        .form(&[("user", "rita"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("POST /login");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.headers().get_all(SET_COOKIE).iter().all(|c| {
+        !c.to_str().unwrap_or_default().starts_with(otcwatch::web::auth::SESSION_COOKIE)
+    }));
+    let page = response.text().await.expect("a body");
+    assert!(page.contains("This login form expired"), "{page}");
+    // A token in the field that does not match the cookie is refused as well.
+    let response = client()
+        .post(app.url("/login"))
+        .header(COOKIE, "otcwatch_login_csrf=aaaa")
+        .form(&[("csrf", "bbbb"), ("user", "rita"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("POST /login");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
