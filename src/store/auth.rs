@@ -165,6 +165,8 @@ impl Db {
         record.disabled = true;
         let value = codec::encode_json("user", &record)?;
         self.inner.users.insert(name.as_bytes(), value).map_err(storage("write user"))?;
+        // A disabled user must stay disabled after a crash.
+        self.flush()?;
         Ok(record.user())
     }
 
@@ -232,6 +234,8 @@ impl Db {
         record.token.revoked = true;
         let value = codec::encode_json("token", &record)?;
         self.inner.tokens.insert(id.as_bytes(), value).map_err(storage("write token"))?;
+        // A revoked token must stay revoked after a crash.
+        self.flush()?;
         Ok(record.token)
     }
 

@@ -128,7 +128,7 @@ const MAX_NOTE_CHARS: usize = 8192;
 impl Db {
     /// Applies `review` to the account `kind:value` at `at_ms`, in one transaction: updates the
     /// account, appends its audit record and watchlist change (with the next cursor), and
-    /// queues the change for every webhook receiver. Returns the record.
+    /// queues the change for every webhook receiver. Returns the record once it is durable.
     ///
     /// [`Error::UnknownAccount`] if the account was never seen, [`Error::InvalidReview`] if
     /// the review is malformed; in both cases nothing is written.
@@ -158,7 +158,7 @@ impl Db {
         }
         let inner = &self.inner;
         let trees = [&inner.accounts, &inner.meta, &inner.watch, &inner.audit, &inner.outbox];
-        trees
+        let records = trees
             .transaction(|tx| {
                 let changes =
                     ChangeTx { meta: &tx[1], watch: &tx[2], audit: &tx[3], outbox: &tx[4] };
@@ -168,7 +168,10 @@ impl Db {
                 }
                 Ok(records)
             })
-            .map_err(tx_error("review"))
+            .map_err(tx_error("review"))?;
+        // A review is a person's decision: it is on disk before anyone is told it was made.
+        self.flush()?;
+        Ok(records)
     }
 
     /// The audit trail of an account, oldest first (empty for an account never reviewed).
@@ -207,7 +210,8 @@ impl Db {
     ///
     /// Start with `since = 0`. A poller that always passes back the cursor it got sees every
     /// change exactly once, in order, even while reviews are being committed concurrently
-    /// (see the module docs). A `since` beyond the last cursor returns nothing.
+    /// (see the module docs), and every change returned is durable (the store is flushed
+    /// before returning). A `since` beyond the last cursor returns nothing.
     pub fn watchlist_changes(
         &self,
         since: u64,
@@ -223,6 +227,12 @@ impl Db {
         for item in self.inner.watch.range(range).take(limit) {
             let (key, bytes) = item.map_err(storage("scan watchlist"))?;
             out.push(codec::decode_json::<WatchlistChange>("watch", &key, &bytes)?);
+        }
+        // Only durable changes leave: a change the crawler committed moments ago (a reopened
+        // account) is flushed before a poller sees its cursor, so a crash cannot hand the
+        // same cursor to another change later.
+        if !out.is_empty() {
+            self.flush()?;
         }
         let next = out.last().map_or(since, |change| change.cursor);
         Ok((out, next))
