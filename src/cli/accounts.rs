@@ -7,7 +7,6 @@ use anyhow::Context;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, UNIX_EPOCH};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -144,27 +143,14 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A sighting as JSON: the same object the API's account route gives.
 fn source_json(sighting: &store::Sighting) -> serde_json::Value {
-    serde_json::json!({
-        "site": sighting.site,
-        "url": sighting.url,
-        "first_seen": rfc3339(sighting.first_seen_ms),
-        "last_seen": rfc3339(sighting.last_seen_ms),
-        "raw": sighting.raw,
-        "context": sighting.context,
-        "span": [sighting.span.0, sighting.span.1],
-        "otc": sighting.otc,
-        "score": round(sighting.score),
-        "page": sighting.page_hash,
-        "post": sighting.post.as_ref().map(|post| serde_json::json!({
-            "permalink": post.permalink, "author": post.author, "posted": post.posted, "text": post.text,
-        })),
-    })
+    crate::web::api::sighting_json(sighting)
 }
 
-/// RFC 3339 (UTC, seconds) for milliseconds since the epoch.
+/// RFC 3339 (UTC, seconds) for milliseconds since the epoch, as the API writes it.
 pub(crate) fn rfc3339(ms: u64) -> String {
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+    crate::web::api::rfc3339(ms)
 }
 
 /// A score as JSON shows it: two decimals, not the float's binary expansion.

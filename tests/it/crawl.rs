@@ -112,7 +112,8 @@ fn seeds_for(site: &RunningSite, extra: &str) -> Seeds {
     Seeds::parse(&text).expect("valid test seeds")
 }
 
-async fn crawl_once(seeds: &Seeds, db: &Db) -> crawl::Report {
+/// Runs `crawl --once` in-process, failing the test if it does not finish in time.
+pub(crate) async fn crawl_once(seeds: &Seeds, db: &Db) -> crawl::Report {
     let options = crawl::Options { once: true, site: None };
     let run = crawl::run(seeds, db.clone(), &options, &|_| {}, std::future::pending());
     tokio::time::timeout(CRAWL_TIMEOUT, run)

@@ -2,6 +2,7 @@
 //! feeds, a t.me/s channel preview and a Mastodon instance's REST API, crawled into a real sled
 //! store; the stored findings are checked post by post, with the "only new posts" re-crawl.
 
+use crate::crawl::crawl_once;
 use crate::support::site::{RunningSite, Site};
 use axum::extract::{Path as AxumPath, Query, State};
 use axum::http::StatusCode;
@@ -15,9 +16,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-const CRAWL_TIMEOUT: Duration = Duration::from_secs(60);
 const TRON: &str = "TYoAuKaSEyGnbMTo2UzQdXor2e2AHzJUtP";
 const ETH: &str = "0xeedb3483e3b36b2cf395344d0fd05a88277fe8c5";
 
@@ -44,15 +43,6 @@ fn seeds(sites: &str) -> Seeds {
         "[defaults]\ndelay = \"0s\"\ninterval = \"0s\"\ntimeout = \"5s\"\nconcurrency_per_host = 4\n\n{sites}"
     );
     Seeds::parse(&text).expect("valid test seeds")
-}
-
-async fn crawl_once(seeds: &Seeds, db: &Db) -> crawl::Report {
-    let options = crawl::Options { once: true, site: None };
-    let run = crawl::run(seeds, db.clone(), &options, &|_| {}, std::future::pending());
-    tokio::time::timeout(CRAWL_TIMEOUT, run)
-        .await
-        .expect("the crawl finishes")
-        .expect("the crawl runs")
 }
 
 fn progress<'a>(report: &'a crawl::Report, site: &str) -> &'a crawl::SiteProgress {

@@ -540,7 +540,8 @@ fn parse_cursor(value: &str) -> Result<u64, ApiError> {
     })
 }
 
-fn sighting_json(sighting: &Sighting) -> Value {
+/// A sighting as the API (and `otcwatch accounts --format jsonl`) shows it.
+pub fn sighting_json(sighting: &Sighting) -> Value {
     json!({
         "site": sighting.site,
         "url": sighting.url,
