@@ -1,4 +1,4 @@
-//! `/`: the dashboard. New accounts per day and accounts per kind as SVG bar charts, crawl
+//! `/`: the dashboard. Findings (new sightings) per day and accounts per kind as SVG bar charts, crawl
 //! health per site, queue sizes and the review backlog by status. The per-day chart and the
 //! backlog read every account once (no counters for them exist yet), which is fine at the
 //! scale of one inspection team's store.
@@ -32,7 +32,7 @@ pub(crate) struct Dashboard {
     pub(crate) otc_total: u64,
     pub(crate) queued: u64,
     pub(crate) pages: u64,
-    /// New accounts per day, then accounts per kind.
+    /// Findings per day, then accounts per kind.
     pub(crate) charts: Vec<BarChart>,
     pub(crate) sites: Vec<SiteRow>,
     /// Accounts per review status, every status present, in workflow order.
@@ -58,8 +58,14 @@ pub(crate) fn dashboard(db: &Db, now_ms: u64) -> Result<Dashboard, crate::store:
     let mut backlog: BTreeMap<Status, u64> = Status::ALL.into_iter().map(|s| (s, 0)).collect();
     let mut otc_total = 0;
     for account in &accounts {
-        if let Some(n) = per_day.get_mut(&(account.first_seen_ms / DAY_MS)) {
-            *n += 1;
+        // A finding is a sighting: an identifier on a page or post, counted on the day it
+        // was first seen there (re-crawls of the same page do not count again).
+        if account.last_seen_ms / DAY_MS >= first_day {
+            for sighting in db.sightings(account.kind, &account.value)? {
+                if let Some(n) = per_day.get_mut(&(sighting.first_seen_ms / DAY_MS)) {
+                    *n += 1;
+                }
+            }
         }
         *backlog.entry(account.status).or_default() += 1;
         otc_total += u64::from(account.otc);
@@ -82,7 +88,7 @@ pub(crate) fn dashboard(db: &Db, now_ms: u64) -> Result<Dashboard, crate::store:
         charts: vec![
             chart::bar_chart(
                 "per-day",
-                &format!("New accounts per day (first seen, last {DAYS} days, UTC)"),
+                &format!("Findings per day (new sightings, last {DAYS} days, UTC)"),
                 &day_points,
                 5,
             ),
@@ -100,4 +106,55 @@ async fn page(State(state): State<AppState>, principal: Principal) -> Result<Res
     let rows = std::mem::take(&mut dash.sites);
     let layout = Layout::new("Dashboard", &principal, "dashboard");
     Ok(render(&DashboardPage { layout, dash, rows }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{FindingRecord, PageCommit, UrlRecord};
+
+    /// Commits a page of `site` at `url` with one finding of `value`, at `at_ms`.
+    fn page(db: &Db, url: &str, value: &str, at_ms: u64) {
+        db.enqueue("forum", 1, url, 0, at_ms).unwrap();
+        let queued =
+            db.due("forum", at_ms, 10).unwrap().into_iter().find(|q| q.url == url).unwrap();
+        let finding = FindingRecord {
+            kind: Kind::Qq,
+            value: value.to_owned(),
+            raw: value.to_owned(),
+            otc: true,
+            score: 0.8,
+            context: format!("QQ {value}"),
+            span: (3, 3 + value.len()),
+            validation: None,
+            warning: None,
+            post: None,
+        };
+        let commit = PageCommit {
+            final_url: url.to_owned(),
+            queued,
+            record: UrlRecord::default(),
+            body: None,
+            findings: vec![finding],
+            fetched_ms: at_ms,
+        };
+        db.commit_page(commit).unwrap();
+    }
+
+    #[test]
+    fn the_per_day_chart_counts_findings_not_accounts() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let today = 20_000 * DAY_MS + 3_600_000;
+        // One account found on two pages today, another once yesterday.
+        page(&db, "https://forum.example/1", "123456789", today);
+        page(&db, "https://forum.example/2", "123456789", today);
+        page(&db, "https://forum.example/3", "987654321", today - DAY_MS);
+        let dash = dashboard(&db, today).unwrap();
+        let days = &dash.charts[0].bars;
+        assert_eq!(days.len() as u64, DAYS);
+        assert_eq!(days[days.len() - 1].value, 2, "two findings today");
+        assert_eq!(days[days.len() - 2].value, 1, "one yesterday");
+        assert_eq!(dash.accounts_total, 2);
+    }
 }
