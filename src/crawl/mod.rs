@@ -13,7 +13,9 @@ use crate::fetch::robots::{self, RobotsFetch};
 use crate::fetch::{self, guard::Guard, sitemap};
 use crate::schedule::politeness::{Hosts, ROBOTS_BACKOFF, RobotsState};
 use crate::schedule::{self, scope};
-use crate::store::{self, FindingRecord, PageCommit, PageWork, Queued, SiteState, UrlRecord};
+use crate::store::{
+    self, FindingRecord, PageCommit, PageWork, Queued, SiteState, StoredBody, UrlRecord,
+};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
@@ -576,13 +578,12 @@ impl<'a> Scheduler<'a> {
                 status,
                 validators,
                 body,
-                hash,
                 links,
                 next,
                 newest,
                 findings,
             } => {
-                let changed = record.content_hash.as_deref() != Some(hash.as_str());
+                let changed = record.content_hash.as_deref() != Some(body.hash.as_str());
                 record.revisit_ms = Some(revisit_ms(&record, changed, &run.site));
                 record.status = Some(status);
                 record.etag = validators.etag;
@@ -592,7 +593,7 @@ impl<'a> Scheduler<'a> {
                 if changed {
                     record.changes += 1;
                 }
-                record.content_hash = Some(hash);
+                record.content_hash = Some(body.hash.clone());
                 run.state.pages += 1;
                 run.state.post_newest = run.state.post_newest.max(newest);
                 let mut queue = self.follow(&site, entry.depth, links);
@@ -628,7 +629,7 @@ impl<'a> Scheduler<'a> {
                     // interval runs from the real fetch.
                     fetched_ms,
                 };
-                self.commit_page(commit, queue);
+                self.commit_page(commit, queue, None);
             }
             Fetched::Skipped { reason } => {
                 record.failure = Some(reason);
@@ -686,21 +687,33 @@ impl<'a> Scheduler<'a> {
         site: &str,
         entry: Queued,
         record: UrlRecord,
-        body: Option<Vec<u8>>,
+        body: Option<StoredBody>,
         findings: Vec<FindingRecord>,
         final_url: &str,
         links: Vec<(String, u16)>,
     ) {
         debug_assert_eq!(entry.site, site);
         let final_url = final_url.to_owned();
-        let commit =
-            PageCommit { queued: entry, record, body, findings, fetched_ms: now_ms(), final_url };
-        self.commit_page(commit, links);
+        let commit = PageCommit {
+            queued: entry,
+            record,
+            body: None,
+            findings,
+            fetched_ms: now_ms(),
+            final_url,
+        };
+        self.commit_page(commit, links, body);
     }
 
-    /// Adds one result (and the links it queues) to the batch of the next commit.
-    fn commit_page(&mut self, commit: PageCommit, links: Vec<(String, u16)>) {
-        self.pending.push(PageWork { commit, links, links_due_ms: now_ms() });
+    /// Adds one result (its body already stored, and the links it queues) to the batch of the
+    /// next commit.
+    fn commit_page(
+        &mut self,
+        commit: PageCommit,
+        links: Vec<(String, u16)>,
+        stored_body: Option<StoredBody>,
+    ) {
+        self.pending.push(PageWork { commit, links, links_due_ms: now_ms(), stored_body });
     }
 
     /// Commits the batch of results in one store transaction and counts their findings for

@@ -11,7 +11,7 @@ use crate::extract::{self, Warninglist};
 use crate::fetch::{self, Outcome, Validators};
 use crate::parse::{self, Document, Post};
 use crate::schedule::canon;
-use crate::store::{self, FindingRecord, PostRef, UrlRecord};
+use crate::store::{self, FindingRecord, PostRef, StoredBody, UrlRecord};
 use std::collections::HashSet;
 use std::sync::Arc;
 use url::Url;
@@ -24,8 +24,8 @@ pub(super) enum Fetched {
         final_url: Url,
         status: u16,
         validators: Validators,
-        body: Vec<u8>,
-        hash: String,
+        /// The body, stored by the task (see `process`).
+        body: StoredBody,
         /// Links to follow within the site's scope (web sites).
         links: Vec<Url>,
         /// The next page of a social source, queued whatever the scope rules say.
@@ -79,8 +79,9 @@ impl FetchTask {
             Outcome::Page(page) => {
                 let previous_hash = self.previous.and_then(|r| r.content_hash);
                 let (warninglist, site, since) = (self.warninglist, self.site, self.since);
+                let db = self.db;
                 let processed = tokio::task::spawn_blocking(move || {
-                    process(page, previous_hash.as_deref(), &warninglist, &site, since)
+                    process(&db, page, previous_hash.as_deref(), &warninglist, &site, since)
                 })
                 .await;
                 processed.unwrap_or_else(|join| Fetched::Failed {
@@ -131,16 +132,30 @@ impl FetchTask {
     }
 }
 
-/// Parses and extracts a fetched page (CPU work, run on the blocking pool).
+/// Stores the body, then parses and extracts a fetched page (CPU and disk work, run on the
+/// blocking pool so that the scheduler only commits hashes).
 fn process(
+    db: &store::Db,
     page: fetch::Page,
     previous_hash: Option<&str>,
     warninglist: &Warninglist,
     site: &Site,
     since: Option<u64>,
 ) -> Fetched {
-    let hash = blake3::hash(&page.body).to_hex().to_string();
-    let changed = previous_hash != Some(hash.as_str());
+    let body = match db.store_body(&page.body) {
+        Ok(body) => body,
+        Err(error) => {
+            let message = format!("storing the body failed: {error}");
+            return Fetched::Failed {
+                failure: fetch::Failure {
+                    kind: fetch::FailureKind::Body,
+                    message,
+                    retry_after: None,
+                },
+            };
+        }
+    };
+    let changed = previous_hash != Some(body.hash.as_str());
     let mut read = Read::default();
     match site.kind {
         SourceKind::Web => {
@@ -171,8 +186,7 @@ fn process(
         final_url: page.url,
         status: page.status,
         validators: page.validators,
-        body: page.body,
-        hash,
+        body,
         links: read.links,
         next: read.next,
         newest: read.newest,

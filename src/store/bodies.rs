@@ -3,12 +3,15 @@
 //! nodes change, which made bodies most of a crawl's CPU and IO (bench/RESULTS.md, "Crawl");
 //! a content-addressed file is written once and never touched again.
 //!
-//! A body is written (to a temporary name, then renamed) before the transaction that refers
-//! to it, so a crash can leave an unreferenced body but never a reference without its body.
+//! A body is written (to a temporary name, then linked into place) before the transaction
+//! that refers to it, so a crash can leave an unreferenced body but never a reference without
+//! its body. The crawler stores bodies from its fetch tasks ([`Db::store_body`]), in parallel,
+//! and commits only their hashes.
 
 use super::{Error, codec};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The body directory of a database.
 #[derive(Debug, Clone)]
@@ -24,7 +27,11 @@ impl Bodies {
     }
 
     /// Stores `raw` under `hash` (the blake3 hex of `raw`) unless it is there; true if new.
+    ///
+    /// Safe to call from several threads at once for the same body: each writes its own
+    /// temporary file and links it into place; exactly one of them gets `true`.
     pub(crate) fn put(&self, hash: &str, raw: &[u8]) -> Result<bool, Error> {
+        static TMP: AtomicU64 = AtomicU64::new(0);
         let path = self.path(hash)?;
         if path.exists() {
             return Ok(false);
@@ -33,12 +40,19 @@ impl Bodies {
             |source: std::io::Error| Error::Storage { op: "write body", source: source.into() };
         let parent = path.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(parent).map_err(io)?;
-        let tmp = path.with_extension("tmp");
+        let unique = TMP.fetch_add(1, Ordering::Relaxed);
+        let tmp = path.with_extension(format!("{}-{unique}.tmp", std::process::id()));
         let mut file = std::fs::File::create(&tmp).map_err(io)?;
         file.write_all(&codec::encode_body(raw)).map_err(io)?;
         drop(file);
-        std::fs::rename(&tmp, &path).map_err(io)?;
-        Ok(true)
+        // A hard link fails if the body is there already (another thread stored it first).
+        let linked = std::fs::hard_link(&tmp, &path);
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => Ok(true),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(error) => Err(io(error)),
+        }
     }
 
     /// The raw body stored under `hash`; none for a hash that cannot name a body.

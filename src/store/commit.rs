@@ -54,7 +54,7 @@ impl Db {
     /// previous one), and, without a body, `content_hash`, `etag` and `last_modified` fall
     /// back to the previous record's when the caller leaves them `None`.
     pub fn commit_page(&self, commit: PageCommit) -> Result<PageChange, Error> {
-        let page = PageWork { commit, links: Vec::new(), links_due_ms: 0 };
+        let page = PageWork { commit, links: Vec::new(), links_due_ms: 0, stored_body: None };
         let mut changes = self.commit_pages(vec![page])?;
         Ok(changes.pop().unwrap_or_default())
     }
@@ -120,13 +120,13 @@ impl Db {
         }
         let findings = best_per_place(commit)?;
         // The body file is written before the transaction that refers to it (see bodies.rs).
-        let body = match raw_body.as_deref() {
-            Some(raw) => {
-                let hash = blake3::hash(raw).to_hex().to_string();
-                let new = self.inner.bodies.put(&hash, raw)?;
-                Some((hash, new))
+        let body = match (raw_body.as_deref(), work.stored_body.take()) {
+            (_, Some(stored)) => Some((stored.hash, stored.new)),
+            (Some(raw), None) => {
+                let stored = self.store_body(raw)?;
+                Some((stored.hash, stored.new))
             }
-            None => None,
+            (None, None) => None,
         };
         let commit_id = self.inner.db.generate_id().map_err(super::storage("generate id"))?;
         Ok(Prepared { work, findings, body, commit_id })

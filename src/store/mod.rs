@@ -195,6 +195,17 @@ pub struct PageWork {
     pub links: Vec<(String, u16)>,
     /// When the links fall due.
     pub links_due_ms: u64,
+    /// The body, already stored with [`Db::store_body`] (the commit's own `body` is then
+    /// `None`): the crawler stores bodies from its fetch tasks, off the committing thread.
+    pub stored_body: Option<StoredBody>,
+}
+
+/// A page body in the store, by its blake3 hex hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBody {
+    pub hash: String,
+    /// Whether this call stored it (no equal body was there before).
+    pub new: bool,
 }
 
 /// A finding as stored: `extract::Finding` plus what a social post adds.
@@ -421,6 +432,14 @@ impl Db {
     /// The raw body whose blake3 hex hash is `hash`.
     pub fn page_body(&self, hash: &str) -> Result<Option<Vec<u8>>, Error> {
         self.inner.bodies.get(hash)
+    }
+
+    /// Stores a page body (compressed, once per content) and returns its hash; a commit that
+    /// refers to it passes it as [`PageWork::stored_body`]. Callable from any thread.
+    pub fn store_body(&self, raw: &[u8]) -> Result<StoredBody, Error> {
+        let hash = blake3::hash(raw).to_hex().to_string();
+        let new = self.inner.bodies.put(&hash, raw)?;
+        Ok(StoredBody { hash, new })
     }
 }
 
