@@ -713,7 +713,17 @@ impl<'a> Scheduler<'a> {
         links: Vec<(String, u16)>,
         stored_body: Option<StoredBody>,
     ) {
-        self.pending.push(PageWork { commit, links, links_due_ms: now_ms(), stored_body });
+        // Feeds and social pages hold a window of posts, and only new posts are extracted: an
+        // older identifier leaving the window is not a change on the page.
+        let track_changes =
+            self.active.get(&commit.queued.site).is_none_or(|run| run.site.kind == SourceKind::Web);
+        self.pending.push(PageWork {
+            commit,
+            links,
+            links_due_ms: now_ms(),
+            stored_body,
+            track_changes,
+        });
     }
 
     /// Commits the batch of results in one store transaction and counts their findings for

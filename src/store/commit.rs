@@ -54,7 +54,13 @@ impl Db {
     /// previous one), and, without a body, `content_hash`, `etag` and `last_modified` fall
     /// back to the previous record's when the caller leaves them `None`.
     pub fn commit_page(&self, commit: PageCommit) -> Result<PageChange, Error> {
-        let page = PageWork { commit, links: Vec::new(), links_due_ms: 0, stored_body: None };
+        let page = PageWork {
+            commit,
+            links: Vec::new(),
+            links_due_ms: 0,
+            stored_body: None,
+            track_changes: true,
+        };
         let mut changes = self.commit_pages(vec![page])?;
         Ok(changes.pop().unwrap_or_default())
     }
@@ -160,7 +166,8 @@ fn commit_one(tx: &[TransactionalTree], page: &Prepared) -> TxResult<PageChange>
     }
     let page_hash = body.as_ref().map(|(hash, _)| hash.as_str());
     let mut change = match page_hash {
-        Some(_) => diff_idents(tx, commit, *commit_id)?,
+        Some(_) if work.track_changes => diff_idents(tx, commit, *commit_id)?,
+        Some(_) => PageChange::default(),
         None => PageChange::default(),
     };
     let appeared: BTreeSet<(Kind, &str)> =

@@ -198,6 +198,10 @@ pub struct PageWork {
     /// The body, already stored with [`Db::store_body`] (the commit's own `body` is then
     /// `None`): the crawler stores bodies from its fetch tasks, off the committing thread.
     pub stored_body: Option<StoredBody>,
+    /// Whether to log which identifiers appeared on or disappeared from the URL
+    /// ([`Db::changes`]). Off for feeds and social timelines: their findings are only the new
+    /// posts', so every older identifier would read as "disappeared".
+    pub track_changes: bool,
 }
 
 /// A page body in the store, by its blake3 hex hash.

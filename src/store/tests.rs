@@ -683,6 +683,7 @@ fn a_batch_of_pages_commits_together_and_queues_their_links() {
             links: vec![(format!("https://a.example/new{n}"), 1), (urls[0].to_string(), 1)],
             links_due_ms: 30,
             stored_body: None,
+            track_changes: true,
         })
         .collect();
     let changes = db.commit_pages(pages).unwrap();

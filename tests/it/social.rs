@@ -240,6 +240,9 @@ async fn a_telegram_channel_is_paged_back_and_recrawls_read_only_new_posts() {
     assert_eq!(new.post.unwrap().posted.as_deref(), Some("2024-05-02T09:00:00Z"));
     let after = db.account(Kind::Phone, "+8615912340879").unwrap().unwrap();
     assert_eq!(after.last_seen_ms, before.last_seen_ms, "old posts are not read again");
+    // Older posts are not re-read, and that is not logged as their identifiers disappearing.
+    let changes = db.changes(site.url("/s/usdt_otc_cn").as_str()).unwrap();
+    assert!(changes.iter().all(|change| change.appeared), "{changes:?}");
 }
 
 /// A Mastodon instance: account lookup and a statuses timeline with `min_id`/`max_id`, two
