@@ -11,19 +11,26 @@
 use super::{Error, codec};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+
+/// This process's id, in temporary file names (asked once: it is a system call).
+static PID: LazyLock<u32> = LazyLock::new(std::process::id);
 
 /// The body directory of a database.
 #[derive(Debug, Clone)]
 pub(crate) struct Bodies {
     dir: PathBuf,
+    /// Which of the 256 `ab/` subdirectories are known to exist, so that storing a body
+    /// does not ask the file system again every time.
+    made: Arc<[AtomicBool; 256]>,
 }
 
 impl Bodies {
     pub(crate) fn open(db_path: &Path) -> Result<Bodies, std::io::Error> {
         let dir = db_path.join("bodies");
         std::fs::create_dir_all(&dir)?;
-        Ok(Bodies { dir })
+        Ok(Bodies { dir, made: Arc::new(std::array::from_fn(|_| AtomicBool::new(false))) })
     }
 
     /// Stores `raw` under `hash` (the blake3 hex of `raw`) unless it is there; true if new.
@@ -38,10 +45,13 @@ impl Bodies {
         }
         let io =
             |source: std::io::Error| Error::Storage { op: "write body", source: source.into() };
-        let parent = path.parent().unwrap_or(&self.dir);
-        std::fs::create_dir_all(parent).map_err(io)?;
+        let shard = usize::from_str_radix(&hash[..2], 16).unwrap_or(0) % 256;
+        if !self.made[shard].load(Ordering::Relaxed) {
+            std::fs::create_dir_all(path.parent().unwrap_or(&self.dir)).map_err(io)?;
+            self.made[shard].store(true, Ordering::Relaxed);
+        }
         let unique = TMP.fetch_add(1, Ordering::Relaxed);
-        let tmp = path.with_extension(format!("{}-{unique}.tmp", std::process::id()));
+        let tmp = path.with_extension(format!("{}-{unique}.tmp", *PID));
         let mut file = std::fs::File::create(&tmp).map_err(io)?;
         file.write_all(&codec::encode_body(raw)).map_err(io)?;
         drop(file);
