@@ -167,6 +167,8 @@ pub fn findings(doc: &Document, warninglist: &Warninglist) -> Extraction {
     let to_text = |range: &Range<usize>| folded.map.span(range.clone());
     let mut out = Extraction::default();
     let mut index: HashMap<(Kind, String), usize> = HashMap::new();
+    // Column headers label the cells of tables, whose cells the parser separates with tabs.
+    let tables = memchr::memchr(b'\t', text.as_bytes()).is_some();
     for refused in &scan.refused {
         out.rejected.push(rejected(
             doc,
@@ -176,7 +178,7 @@ pub fn findings(doc: &Document, warninglist: &Warninglist) -> Extraction {
         ));
     }
     for candidate in &scan.candidates {
-        let labels = resolve::labels(text, &hits, &candidate.range);
+        let labels = resolve::labels(text, &hits, &candidate.range, tables);
         let ids = match resolve::resolve(text, candidate, &labels) {
             Ok(ids) => ids,
             Err(reason) => {

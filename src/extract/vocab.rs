@@ -113,20 +113,38 @@ fn for_each_match(dfa: &DFA, haystack: &[u8], mut f: impl FnMut(usize, usize, us
 
 /// One unanchored search of `haystack`: the pattern and end of the leftmost-longest match.
 /// The DFA goes dead once the leftmost match can grow no longer; the last match state seen
-/// holds the longest. A function of its own, so the loop keeps the DFA's tables in registers.
+/// holds the longest. A function of its own, so the loop keeps the DFA's tables in registers,
+/// and four bytes a step, which the compiler unrolls: no loop test between them.
 #[inline(never)]
 fn search(dfa: &DFA, start_state: StateID, haystack: &[u8]) -> Option<(PatternID, usize)> {
     let mut state = start_state;
     let mut found = None;
-    let mut at = 0;
-    while at < haystack.len() {
-        state = dfa.next_state(Anchored::No, state, haystack[at]);
-        at += 1;
-        if dfa.is_special(state) {
-            if dfa.is_dead(state) {
-                break;
-            } else if dfa.is_match(state) {
-                found = Some((dfa.match_pattern(state, 0), at));
+    // Takes the transition on `byte`, which ends at `end`; false once the search is over.
+    let mut step = |state: &mut StateID, byte: u8, end: usize| {
+        *state = dfa.next_state(Anchored::No, *state, byte);
+        if dfa.is_special(*state) {
+            if dfa.is_dead(*state) {
+                return false;
+            } else if dfa.is_match(*state) {
+                found = Some((dfa.match_pattern(*state, 0), end));
+            }
+        }
+        true
+    };
+    let chunks = haystack.chunks_exact(4);
+    let rest = chunks.remainder();
+    'search: {
+        for (n, chunk) in chunks.enumerate() {
+            for (i, &byte) in chunk.iter().enumerate() {
+                if !step(&mut state, byte, 4 * n + i + 1) {
+                    break 'search;
+                }
+            }
+        }
+        let done = haystack.len() - rest.len();
+        for (i, &byte) in rest.iter().enumerate() {
+            if !step(&mut state, byte, done + i + 1) {
+                break 'search;
             }
         }
     }
