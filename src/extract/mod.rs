@@ -3,9 +3,10 @@
 //!
 //! The path, each step its own file:
 //! `normalize` folds obfuscations away → `vocab` finds labels and trade words in one
-//! Aho-Corasick pass → `scan` finds candidates by shape in one pass → `resolve` reads each with
-//! its labels into identifiers (the family files validate) → `score` judges OTC →
-//! `warninglist` vetoes known non-accounts. Synchronous, no IO, never fails.
+//! Aho-Corasick pass (walked by `search`) → `scan` finds candidates by shape in one pass →
+//! `resolve` reads each with its labels into identifiers (the family files validate) →
+//! `score` judges OTC → `warninglist` vetoes known non-accounts. Synchronous, no IO, never
+//! fails.
 
 pub(crate) mod alipay;
 pub(crate) mod bank_card;
@@ -17,6 +18,7 @@ pub(crate) mod qq;
 pub(crate) mod resolve;
 pub(crate) mod scan;
 pub(crate) mod score;
+pub(crate) mod search;
 pub(crate) mod telegram;
 pub(crate) mod vocab;
 pub mod warninglist;
