@@ -44,7 +44,7 @@ pub(crate) fn for_each_match(dfa: &DFA, haystack: &[u8], mut f: impl FnMut(usize
 /// One unanchored search of `haystack`: the pattern and end of the leftmost-longest match.
 /// The DFA goes dead once the leftmost match can grow no longer; the last match state seen
 /// holds the longest. A function of its own, so the loop keeps the DFA's tables in registers,
-/// and four bytes a step, which the compiler unrolls: no loop test between them.
+/// and eight bytes a step, which the compiler unrolls: no loop test between them.
 #[inline(never)]
 fn search(dfa: &DFA, start_state: StateID, haystack: &[u8]) -> Option<(PatternID, usize)> {
     let mut state = start_state;
@@ -61,12 +61,12 @@ fn search(dfa: &DFA, start_state: StateID, haystack: &[u8]) -> Option<(PatternID
         }
         true
     };
-    let chunks = haystack.chunks_exact(4);
+    let chunks = haystack.chunks_exact(8);
     let rest = chunks.remainder();
     'search: {
         for (n, chunk) in chunks.enumerate() {
             for (i, &byte) in chunk.iter().enumerate() {
-                if !step(&mut state, byte, 4 * n + i + 1) {
+                if !step(&mut state, byte, 8 * n + i + 1) {
                     break 'search;
                 }
             }
