@@ -3,9 +3,10 @@
 //!
 //! The path, each step its own file:
 //! `normalize` folds obfuscations away → `vocab` finds labels and trade words in one
-//! Aho-Corasick pass → `scan` finds candidates by shape in one pass → `resolve` reads each with
-//! its labels into identifiers (the family files validate) → `score` judges OTC →
-//! `warninglist` vetoes known non-accounts. Synchronous, no IO, never fails.
+//! Aho-Corasick pass (walked by `search`) → `scan` finds candidates by shape in one pass →
+//! `resolve` reads each with its labels into identifiers (the family files validate) →
+//! `score` judges OTC → `warninglist` vetoes known non-accounts. Synchronous, no IO, never
+//! fails.
 
 pub(crate) mod alipay;
 pub(crate) mod bank_card;
@@ -17,6 +18,7 @@ pub(crate) mod qq;
 pub(crate) mod resolve;
 pub(crate) mod scan;
 pub(crate) mod score;
+pub(crate) mod search;
 pub(crate) mod telegram;
 pub mod value;
 pub(crate) mod vocab;
@@ -168,6 +170,8 @@ pub fn findings(doc: &Document, warninglist: &Warninglist) -> Extraction {
     let to_text = |range: &Range<usize>| folded.map.span(range.clone());
     let mut out = Extraction::default();
     let mut index: HashMap<(Kind, String), usize> = HashMap::new();
+    // Column headers label the cells of tables, whose cells the parser separates with tabs.
+    let tables = memchr::memchr(b'\t', text.as_bytes()).is_some();
     for refused in &scan.refused {
         out.rejected.push(rejected(
             doc,
@@ -177,7 +181,7 @@ pub fn findings(doc: &Document, warninglist: &Warninglist) -> Extraction {
         ));
     }
     for candidate in &scan.candidates {
-        let labels = resolve::labels(text, &hits, &candidate.range);
+        let labels = resolve::labels(text, &hits, &candidate.range, tables);
         let ids = match resolve::resolve(text, candidate, &labels) {
             Ok(ids) => ids,
             Err(reason) => {
@@ -188,12 +192,14 @@ pub fn findings(doc: &Document, warninglist: &Warninglist) -> Extraction {
         };
         for id in ids {
             let judgement = score::judge(text, &hits, &page, &id.range, &labels.set);
+            // `raw` and `context` are filled in below, and only when they are kept: a later
+            // occurrence keeps neither unless it scores higher (`merge`).
             let mut finding = Finding {
                 kind: id.kind,
-                raw: doc.text.get(to_text(&id.range)).unwrap_or_default().to_owned(),
+                raw: String::new(),
                 otc: judgement.otc,
                 score: score::score(id.confidence, judgement.margin),
-                context: context(&doc.text, to_text(&id.range)),
+                context: String::new(),
                 span: to_source(&id.range),
                 validation: id.validation,
                 warning: warninglist.check(id.kind, &id.value),
@@ -205,9 +211,18 @@ pub fn findings(doc: &Document, warninglist: &Warninglist) -> Extraction {
                 finding.otc = false;
                 finding.score = finding.score.min(0.1);
             }
+            let text_range = to_text(&id.range);
             match index.entry((finding.kind, finding.value.clone())) {
-                Entry::Occupied(slot) => merge(&mut out.findings[*slot.get()], finding),
+                Entry::Occupied(slot) => {
+                    let first = &mut out.findings[*slot.get()];
+                    if finding.score > first.score {
+                        finding.context = context(&doc.text, text_range);
+                    }
+                    merge(first, finding);
+                }
                 Entry::Vacant(slot) => {
+                    finding.raw = doc.text.get(text_range.clone()).unwrap_or_default().to_owned();
+                    finding.context = context(&doc.text, text_range);
                     slot.insert(out.findings.len());
                     out.findings.push(finding);
                 }
@@ -242,11 +257,25 @@ fn rejected(
     }
 }
 
-/// Up to [`CONTEXT_CHARS`] characters either side of `range`, on one line.
+/// Up to [`CONTEXT_CHARS`] characters either side of `range`, on one line: whitespace runs
+/// become one space, and none is left at either end.
 fn context(text: &str, range: Range<usize>) -> String {
-    let before: Vec<char> = text[..range.start].chars().rev().take(CONTEXT_CHARS).collect();
-    let after = text[range.end..].chars().take(CONTEXT_CHARS);
-    let snippet: String =
-        before.into_iter().rev().chain(text[range].chars()).chain(after).collect();
-    snippet.split_whitespace().collect::<Vec<_>>().join(" ")
+    let start = text[..range.start]
+        .char_indices()
+        .rev()
+        .take(CONTEXT_CHARS)
+        .last()
+        .map_or(range.start, |(i, _)| i);
+    let end = text[range.end..]
+        .char_indices()
+        .nth(CONTEXT_CHARS)
+        .map_or(text.len(), |(i, _)| range.end + i);
+    let mut snippet = String::with_capacity(end - start);
+    for word in text[start..end].split_whitespace() {
+        if !snippet.is_empty() {
+            snippet.push(' ');
+        }
+        snippet.push_str(word);
+    }
+    snippet
 }

@@ -76,13 +76,34 @@ enum Fold {
 }
 
 /// The byte offset of the first character at or after `from` that folding might change.
-/// ASCII never changes, so it is skipped a byte at a time without decoding.
+/// ASCII never changes, so it is skipped eight bytes at a time without decoding; CJK ideographs
+/// (U+4000..U+9FFF, three bytes led by 0xE4..=0xE9) never fold either, so only the Chinese
+/// numerals among them are looked at closer (one bit in [`CJK_NUMERALS`]).
 fn first_foldable(text: &str, from: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut pos = from;
     while pos < bytes.len() {
-        if bytes[pos] < 0x80 {
+        let lead = bytes[pos];
+        if lead < 0x80 {
             pos += 1;
+            while let Some(chunk) =
+                bytes.get(pos..pos + 8).and_then(|c| <[u8; 8]>::try_from(c).ok())
+                && u64::from_ne_bytes(chunk) & 0x8080_8080_8080_8080 == 0
+            {
+                pos += 8;
+            }
+            continue;
+        }
+        // A run of CJK ideographs none of which is a numeral, in a loop of its own.
+        let cjk_from = pos;
+        while let &[lead @ 0xE4..=0xE9, b1, b2, ..] = &bytes[pos..]
+            && !is_cjk_numeral(
+                u32::from(lead & 0x0F) << 12 | u32::from(b1 & 0x3F) << 6 | u32::from(b2 & 0x3F),
+            )
+        {
+            pos += 3;
+        }
+        if pos > cjk_from {
             continue;
         }
         let c = text[pos..].chars().next()?;
@@ -92,6 +113,32 @@ fn first_foldable(text: &str, from: usize) -> Option<usize> {
         pos += c.len_utf8();
     }
     None
+}
+
+/// The first code point covered by [`CJK_NUMERALS`].
+const CJK_BASE: u32 = 0x4000;
+/// One bit per code point of U+4000..U+9FFF: set for the Chinese numerals ([`numeral_digit`]).
+static CJK_NUMERALS: [u64; 0x6000 / 64] = cjk_numerals();
+
+const fn cjk_numerals() -> [u64; 0x6000 / 64] {
+    let mut bits = [0; 0x6000 / 64];
+    let mut code = CJK_BASE;
+    while code < CJK_BASE + 0x6000 {
+        if let Some(c) = char::from_u32(code)
+            && numeral_digit(c).is_some()
+        {
+            let offset = (code - CJK_BASE) as usize;
+            bits[offset / 64] |= 1 << (offset % 64);
+        }
+        code += 1;
+    }
+    bits
+}
+
+/// Whether `code`, in U+4000..U+9FFF, is a Chinese numeral.
+fn is_cjk_numeral(code: u32) -> bool {
+    let offset = code.wrapping_sub(CJK_BASE) as usize;
+    CJK_NUMERALS.get(offset / 64).is_some_and(|word| word >> (offset % 64) & 1 == 1)
 }
 
 fn fold_char(c: char) -> Fold {
@@ -147,7 +194,7 @@ fn digit(value: u32) -> Fold {
 }
 
 /// Chinese numerals used to spell out account numbers, financial forms included.
-fn numeral_digit(c: char) -> Option<char> {
+const fn numeral_digit(c: char) -> Option<char> {
     Some(match c {
         '0'..='9' => c,
         '〇' | '零' => '0',
@@ -160,7 +207,10 @@ fn numeral_digit(c: char) -> Option<char> {
         '七' | '柒' => '7',
         '八' | '捌' => '8',
         '九' | '玖' => '9',
-        '０'..='９' => char::from_u32(c as u32 - 0xFF10 + 0x30)?,
+        '０'..='９' => match char::from_u32(c as u32 - 0xFF10 + 0x30) {
+            Some(c) => c,
+            None => return None,
+        },
         _ => return None,
     })
 }
@@ -230,6 +280,15 @@ mod tests {
         check("支付宝：一三八一二三四五六七八", "支付宝：13812345678");
         check("幺三八〇〇幺三八〇〇〇", "13800138000");
         check("138一二三四五六七八", "13812345678");
+    }
+
+    #[test]
+    fn the_cjk_numeral_bits_agree_with_numeral_digit() {
+        for code in CJK_BASE..CJK_BASE + 0x6000 {
+            let c = char::from_u32(code).unwrap();
+            assert_eq!(is_cjk_numeral(code), is_numeral(c), "{c} U+{code:04X}");
+            assert!(matches!(fold_char(c), Fold::Keep), "{c} U+{code:04X}");
+        }
     }
 
     #[test]

@@ -45,8 +45,9 @@ impl Labels {
 /// value, in bytes, not counting connector words and further labels.
 const MAX_GLUE: usize = 24;
 
-/// The labels that name the candidate at `range`.
-pub(crate) fn labels(text: &str, hits: &[Hit], range: &Range<usize>) -> Labels {
+/// The labels that name the candidate at `range`. `tables` says whether `text` holds a tab at
+/// all: without one there are no table rows to read column headers from.
+pub(crate) fn labels(text: &str, hits: &[Hit], range: &Range<usize>, tables: bool) -> Labels {
     let mut labels = Labels::default();
     let mut pos = range.start;
     let mut glue = 0;
@@ -87,7 +88,7 @@ pub(crate) fn labels(text: &str, hits: &[Hit], range: &Range<usize>) -> Labels {
         }
     }
     trailing(text, hits, range.end, &mut labels);
-    if labels.set.is_empty() {
+    if labels.set.is_empty() && tables {
         column_header(text, hits, range, &mut labels);
     }
     labels

@@ -71,8 +71,20 @@ pub(crate) fn scan(text: &str, hits: &[Hit]) -> Scan {
 }
 
 fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    WORD_BYTES[usize::from(b)]
 }
+
+/// `[A-Za-z0-9_]`, as a table: the word loop below looks up every byte of the text.
+static WORD_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric() || byte == b'_';
+        b += 1;
+    }
+    table
+};
 
 /// The hit that ends exactly at `pos`, if any.
 pub(crate) fn hit_ending_at(hits: &[Hit], pos: usize) -> Option<&Hit> {
@@ -86,35 +98,66 @@ pub(crate) fn hit_starting_at(hits: &[Hit], pos: usize) -> Option<&Hit> {
     hits.get(idx).filter(|hit| hit.start == pos)
 }
 
-/// Word runs (`[A-Za-z0-9_]+`): digit runs and address-like words.
+/// Word runs (`[A-Za-z0-9_]+`): digit runs and address-like words. Not inlined: on its own
+/// the byte loop keeps what it needs in registers.
+#[inline(never)]
 fn words(text: &str, hits: &[Hit], scan: &mut Scan) {
     let bytes = text.as_bytes();
     let mut pos = 0;
-    while pos < bytes.len() {
-        if !is_word(bytes[pos]) {
-            pos += 1;
+    while let Some(start) = next_word_byte(bytes, pos) {
+        // One pass over the word finds its end and where its trailing digits begin
+        // (`start` for an all-digit word).
+        let mut end = start;
+        let mut digits_from = start;
+        while let Some(&b) = bytes.get(end) {
+            if !is_word(b) {
+                break;
+            }
+            end += 1;
+            if !b.is_ascii_digit() {
+                digits_from = end;
+            }
+        }
+        if digits_from == start {
+            pos = digit_run(text, start, end, scan);
             continue;
         }
-        let start = pos;
-        while pos < bytes.len() && is_word(bytes[pos]) {
-            pos += 1;
-        }
-        let word = &text[start..pos];
-        if word.bytes().all(|b| b.is_ascii_digit()) {
-            pos = digit_run(text, start, pos, scan);
-            continue;
-        }
+        pos = end;
         // A label glued to its number: `ZFB18912345678`, `QQ12345678`. A one-letter label
         // (`q`, `v`) glued to digits is as likely the start of an ID (`q89191890`): not split.
-        let digits_from = start + word.trim_end_matches(|c: char| c.is_ascii_digit()).len();
         // The label must be the whole prefix of the word.
-        let label_is_prefix = hit_ending_at(hits, digits_from)
-            .is_some_and(|hit| hit.start == start && hit.term.label.is_some());
-        if digits_from < pos && digits_from - start >= 2 && label_is_prefix {
-            pos = digit_run(text, digits_from, pos, scan);
+        if digits_from < end
+            && digits_from - start >= 2
+            && hit_ending_at(hits, digits_from)
+                .is_some_and(|hit| hit.start == start && hit.term.label.is_some())
+        {
+            pos = digit_run(text, digits_from, end, scan);
             continue;
         }
-        address(text, start..pos, scan);
+        // Shorter than any address (and than a 64-digit hash): the common case, a word.
+        if end - start >= MIN_ADDRESS_LEN {
+            address(text, start..end, scan);
+        }
+    }
+}
+
+/// The first word byte at or after `pos`. Non-ASCII bytes (CJK text) are skipped eight at a
+/// time.
+fn next_word_byte(bytes: &[u8], mut pos: usize) -> Option<usize> {
+    loop {
+        let b = *bytes.get(pos)?;
+        if is_word(b) {
+            return Some(pos);
+        }
+        pos += 1;
+        if b >= 0x80 {
+            while let Some(chunk) =
+                bytes.get(pos..pos + 8).and_then(|c| <[u8; 8]>::try_from(c).ok())
+                && u64::from_ne_bytes(chunk) & 0x8080_8080_8080_8080 == 0x8080_8080_8080_8080
+            {
+                pos += 8;
+            }
+        }
     }
 }
 
@@ -151,6 +194,9 @@ fn digit_run(text: &str, first_start: usize, first_end: usize, scan: &mut Scan) 
     scan.candidates.push(Candidate { range: start..end, shape: Shape::Digits { groups } });
     end
 }
+
+/// The shortest word [`address`] looks at: a bech32 address's minimum.
+const MIN_ADDRESS_LEN: usize = 14;
 
 /// A word that may be a wallet address.
 fn address(text: &str, range: Range<usize>, scan: &mut Scan) {

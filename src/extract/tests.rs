@@ -413,3 +413,27 @@ fn a_huge_one_line_table_of_short_numbers_yields_nothing() {
     let extraction = findings(&doc, &Warninglist::embedded());
     assert!(extraction.findings.is_empty());
 }
+
+// Evidence.
+
+/// The context as first written: characters collected either side, then whitespace collapsed.
+fn context_by_chars(text: &str, range: Range<usize>) -> String {
+    let before: Vec<char> = text[..range.start].chars().rev().take(CONTEXT_CHARS).collect();
+    let after = text[range.end..].chars().take(CONTEXT_CHARS);
+    let snippet: String =
+        before.into_iter().rev().chain(text[range].chars()).chain(after).collect();
+    snippet.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn context_is_forty_characters_either_side_on_one_line() {
+    let text =
+        "  前言\n\n一二三 alpha\tbeta  支付宝：１３８\u{200b}１２３４５６７８ 秒结  \n 汇率 好 "
+            .repeat(3);
+    for start in text.char_indices().map(|(i, _)| i) {
+        for end in text[start..].char_indices().map(|(i, _)| start + i).take(12) {
+            assert_eq!(context(&text, start..end), context_by_chars(&text, start..end));
+        }
+    }
+    assert_eq!(context("a  b\n138 c", 5..8), "a b 138 c");
+}

@@ -7,7 +7,8 @@
 //! The lists are data: extend them here, with a test in `extract/tests.rs`. Weights are read by
 //! `score.rs`, which explains them.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use super::search;
+use aho_corasick::dfa::DFA;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -68,12 +69,11 @@ pub(crate) struct Hit {
 pub(crate) fn hits(text: &str) -> Vec<Hit> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    for m in VOCABULARY.automaton.find_iter(text) {
-        let (start, end) = (m.start(), m.end());
+    search::for_each_match(&VOCABULARY.automaton, bytes, |pattern, start, end| {
         if !on_word_boundaries(bytes, start, end) {
-            continue;
+            return;
         }
-        let entry = &VOCABULARY.entries[m.pattern().as_usize()];
+        let Some(entry) = VOCABULARY.entries.get(pattern) else { return };
         let mut term = entry.term;
         if entry.strict && !value_follows(bytes, end) {
             term.label = None;
@@ -87,7 +87,7 @@ pub(crate) fn hits(text: &str) -> Vec<Hit> {
         if term != Term::default() {
             out.push(Hit { start, end, term });
         }
-    }
+    });
     out
 }
 
@@ -99,7 +99,7 @@ struct Entry {
 }
 
 struct Vocabulary {
-    automaton: AhoCorasick,
+    automaton: DFA,
     entries: Vec<Entry>,
 }
 
@@ -118,12 +118,8 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
         entry.strict |= strict;
     }
     // A full DFA: a few hundred KiB built once, and the fastest search (bench/RESULTS.md).
-    let automaton = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(merged.keys())
-        .expect("the vocabulary is a fixed, valid pattern set");
+    let automaton =
+        search::build(merged.keys()).expect("the vocabulary is a fixed, valid pattern set");
     Vocabulary { automaton, entries: merged.into_values().collect() }
 });
 
@@ -148,7 +144,7 @@ fn value_follows(bytes: &[u8], end: usize) -> bool {
 }
 
 /// The whole vocabulary as (pattern, meaning, strict).
-fn table() -> Vec<(&'static str, Term, bool)> {
+pub(super) fn table() -> Vec<(&'static str, Term, bool)> {
     let mut table = Vec::new();
     let mut add = |patterns: &[&'static str], term: Term, strict: bool| {
         table.extend(patterns.iter().map(|p| (*p, term, strict)));
