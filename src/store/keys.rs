@@ -35,7 +35,9 @@
 //! a prefix scan and re-crawls are idempotent. The outbox is ordered by receiver, then cursor:
 //! each receiver's changes go out in order, and only its first entry's retry time matters.
 //!
-//! Page bodies are not in sled: they are files under `<db>/bodies/` (see `bodies.rs`).
+//! Page bodies are not in sled: they are appended to segment files under `<db>/bodies/`, and
+//! the `body_index` tree maps a body's blake3 (32 bytes) to its segment, offset and length
+//! (see `bodies.rs`).
 //!
 //! Why the frontier packs URLs: sled keeps a few hundred bytes of bookkeeping in memory for
 //! every tree page (a page holds at most 16 entries), paged out or not, so one entry per URL

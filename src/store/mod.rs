@@ -33,6 +33,8 @@ mod touch;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod bodies_tests;
+#[cfg(test)]
 mod review_tests;
 
 pub use auth::{Role, Session, Token, User, generate_password};
@@ -378,7 +380,7 @@ impl Db {
             urls: tree("urls")?,
             idents: tree("idents")?,
             changes: tree("changes")?,
-            bodies: bodies::Bodies::open(path).map_err(|error| open_error(error.into()))?,
+            bodies: bodies::Bodies::open(path, &db)?,
             accounts: tree("accounts")?,
             sightings: tree("sightings")?,
             meta: tree("meta")?,

@@ -733,32 +733,3 @@ fn counts_report_fetches_and_failures_by_kind() {
         [("not_document", 1), ("other", 1), ("timeout", 2), ("too_many_redirects", 1)]
     );
 }
-
-#[test]
-fn a_body_stored_from_many_threads_at_once_is_new_exactly_once() {
-    let (dir, db) = open();
-    let body = "<html>收U 出U 支付宝 13812345678</html>".repeat(200).into_bytes();
-    let news: Vec<bool> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            (0..8).map(|_| scope.spawn(|| db.store_body(&body).unwrap().new)).collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    assert_eq!(news.iter().filter(|new| **new).count(), 1, "{news:?}");
-    let hash = db.store_body(&body).unwrap().hash;
-    assert_eq!(db.page_body(&hash).unwrap().unwrap(), body);
-    let leftovers: Vec<_> = walk(&dir.path().join("db/bodies"))
-        .into_iter()
-        .filter(|path| path.extension().is_some_and(|e| e == "tmp"))
-        .collect();
-    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
-}
-
-/// Every file under `dir`.
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
-    }
-    out
-}

@@ -691,7 +691,7 @@ fn exports_never_read_page_bodies() {
             }
         }
     }
-    assert_eq!(corrupted, 3, "one body per committed page");
+    assert!(corrupted >= 1, "the bodies are in segment files");
     let after: Vec<String> =
         ["csv", "jsonl", "stix"].iter().map(|f| store.stdout(&["--format", f])).collect();
     assert_eq!(before, after);
