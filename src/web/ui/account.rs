@@ -174,11 +174,7 @@ async fn review(
     let bad = |error: String, hint: &str| {
         PageError::new(StatusCode::BAD_REQUEST, error, hint).framed(&principal)
     };
-    let status = match field(&form, "status").map(str::parse::<Status>) {
-        Some(Ok(status)) => status,
-        Some(Err(error)) => return Err(bad(error.to_string(), "choose a status in the list")),
-        None => return Err(bad("no status chosen".into(), "choose the status to set")),
-    };
+    let status = super::form_status(&form, &principal)?;
     let tags: Vec<String> = field(&form, "tags")
         .unwrap_or_default()
         .split(',')

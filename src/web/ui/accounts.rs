@@ -303,11 +303,7 @@ async fn bulk(
     let bad = |error: String, hint: &str| {
         PageError::new(StatusCode::BAD_REQUEST, error, hint).framed(&principal)
     };
-    let status = match field(&form, "status").map(str::parse::<Status>) {
-        Some(Ok(status)) => status,
-        Some(Err(error)) => return Err(bad(error.to_string(), "choose a status in the list")),
-        None => return Err(bad("no status chosen".into(), "choose the status to set")),
-    };
+    let status = super::form_status(&form, &principal)?;
     let mut targets = Vec::new();
     for (_, id) in form.iter().filter(|(key, _)| key == "id") {
         let parsed =

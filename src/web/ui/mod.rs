@@ -197,6 +197,21 @@ pub(crate) fn fields(encoded: &[u8]) -> Vec<(String, String)> {
 }
 
 /// The first value of field `name`, trimmed; `None` when absent or blank.
+/// The review status a form chose, or a 400 page saying what to pick.
+pub(crate) fn form_status(
+    form: &[(String, String)],
+    principal: &Principal,
+) -> Result<crate::store::Status, PageError> {
+    let bad = |error: String, hint: &str| {
+        PageError::new(StatusCode::BAD_REQUEST, error, hint).framed(principal)
+    };
+    match field(form, "status").map(str::parse::<crate::store::Status>) {
+        Some(Ok(status)) => Ok(status),
+        Some(Err(error)) => Err(bad(error.to_string(), "choose a status in the list")),
+        None => Err(bad("no status chosen".into(), "choose the status to set")),
+    }
+}
+
 pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields
         .iter()
