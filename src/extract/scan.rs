@@ -357,6 +357,10 @@ fn labelled_words(text: &str, hits: &[Hit], scan: &mut Scan) {
         if letters_only && !binds(&text[hit.start..hit.end], &text[hit.end..pos], bound) {
             continue;
         }
+        // A URL's scheme (`Telegram: https://t.me/…`) is not an ID.
+        if text[end..].starts_with("://") {
+            continue;
+        }
         // An e-mail's local part or a link is scanned elsewhere.
         if matches!(bytes.get(end), Some(b'@' | b'.' | b'/'))
             && bytes.get(end + 1).is_some_and(|b| is_word(*b))
@@ -385,7 +389,9 @@ fn binds(label: &str, glue: &str, bound: bool) -> bool {
     !label.is_ascii() || bound || label_binds || glue.contains(BINDING)
 }
 
-/// A one-letter hit glued to what follows (`q` in `q89191890`): part of a word, not glue.
+/// An ASCII label or connector hit glued to a word character after it (`q` in `q89191890`,
+/// `wx` in `wx_otc_8899`): the start of an ID, not glue before one.
 fn glued_letter(bytes: &[u8], hit: &Hit) -> bool {
-    hit.end - hit.start == 1 && bytes.get(hit.end).is_some_and(u8::is_ascii_alphanumeric)
+    let ascii = bytes[hit.start..hit.end].iter().all(u8::is_ascii_alphabetic);
+    ascii && bytes.get(hit.end).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
 }

@@ -60,6 +60,20 @@ fn unlabelled_mobile_is_a_phone() {
 }
 
 #[test]
+fn an_id_that_starts_like_a_label_is_read_whole() {
+    check_text("收U 微信号 wx_otc_8899 秒回", &["wechat wx_otc_8899 otc"]);
+    check_text("收U 微信：wxid_abc123", &["wechat wxid_abc123 otc"]);
+}
+
+#[test]
+fn a_link_after_a_label_is_not_read_as_an_id() {
+    // An invite link is not a handle, and its scheme is not one either.
+    check_text("USDT 承兑 Telegram: https://t.me/joinchat/AAAAAE1234567 群组", &[]);
+    check_text("出U 微信: http://weixin.example/qr 扫码", &[]);
+    check_text("出U Telegram: https://t.me/otc_bigboss", &["telegram otc_bigboss otc"]);
+}
+
+#[test]
 fn an_english_word_after_a_payment_method_name_is_not_an_id() {
     check_text("Buying USDT for CNY — Alipay / WeChat Pay, escrow OK", &[]);
     check_text("Selling USDT, pay by WeChat instantly, rate 7.3", &[]);
