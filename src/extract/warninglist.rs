@@ -115,6 +115,24 @@ mod tests {
     }
 
     #[test]
+    fn every_embedded_entry_is_a_valid_identifier_in_its_normal_form() {
+        let file: toml::Table =
+            toml::from_str(include_str!("../../config/warninglist.toml")).unwrap();
+        let entries = file["entry"].as_array().unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for entry in entries {
+            let kind: Kind = entry["kind"].as_str().unwrap().parse().unwrap();
+            let value = entry["value"].as_str().unwrap();
+            assert!(seen.insert((kind, value)), "{kind}:{value} is listed twice");
+            assert_eq!(
+                crate::extract::value::normalize(kind, value).as_deref(),
+                Ok(value),
+                "{kind}:{value} must be a valid identifier written in its normal form"
+            );
+        }
+    }
+
+    #[test]
     fn listed_phones_are_listed_for_every_kind() {
         let list = Warninglist::embedded();
         assert!(list.check(Kind::Alipay, "+8613800138000").is_some());
