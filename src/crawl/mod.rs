@@ -775,11 +775,18 @@ impl<'a> Scheduler<'a> {
             let Some(run) = self.active.get_mut(&name) else { continue };
             // A pause set from the UI stops dispatching now and ends the crawl once nothing
             // is in flight (`finish_idle_sites`).
-            let stored_paused = self.db.site(&name)?.is_some_and(|stored| stored.paused);
+            let stored = self.db.site(&name)?;
+            let stored_paused = stored.as_ref().is_some_and(|stored| stored.paused);
             if stored_paused && !run.state.paused {
                 tracing::info!(site = %name, "paused from the UI: ending the crawl");
             }
             run.state.paused = stored_paused;
+            // A re-crawl asked for during this crawl is kept for when it ends (`save_state`).
+            let started = run.state.crawl_started_ms.unwrap_or(0);
+            if let Some(requested) = stored.and_then(|s| s.next_crawl_ms).filter(|at| *at > started)
+            {
+                run.state.next_crawl_ms = Some(requested);
+            }
             if dirty {
                 self.db.put_site(&run.state)?;
             }
