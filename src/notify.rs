@@ -24,7 +24,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::collections::HashSet;
 use std::future::Future;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "X-Otcwatch-Signature";
@@ -89,7 +89,7 @@ pub struct DeliveryReport {
 /// Delivers every change that is due now, receiver by receiver in cursor order; a failure
 /// reschedules that change and skips the receiver's later ones for this round.
 pub async fn deliver_due(db: &Db, client: &Client) -> Result<DeliveryReport, Error> {
-    deliver_due_at(db, client, now_ms()).await
+    deliver_due_at(db, client, crate::schedule::now_ms()).await
 }
 
 /// [`deliver_due`] as if the time were `now_ms`: what is due then is attempted, and retries
@@ -220,10 +220,6 @@ fn describe(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     out
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
 }
 
 #[cfg(test)]

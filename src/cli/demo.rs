@@ -66,7 +66,7 @@ pub(crate) fn run(args: &Args, bars: bool) -> anyhow::Result<ExitCode> {
 /// Creates the demo's admin user, prints how to log in, and serves the UI until Ctrl-C.
 async fn serve(db: &Db, listen: SocketAddr) -> anyhow::Result<()> {
     let password = store::generate_password()?;
-    db.add_user("admin", store::Role::Admin, &password, crawl::now_ms())?;
+    db.add_user("admin", store::Role::Admin, &password, crate::schedule::now_ms())?;
     db.flush().context("flushing the database")?;
     let listen = free_or_fallback(listen);
     println!("\nlog in as   admin");

@@ -51,20 +51,22 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let review =
         Review { status: args.status, reviewer, note: args.note.clone(), tags: args.tags.clone() };
     let db = super::open_db(&args.db)?;
-    let records = db.review_many(&targets, &review, now_ms()).map_err(|error| match error {
-        store::Error::UnknownAccount { kind, ref value } => {
-            let line = lines.iter().find(|(_, target)| target.0 == kind && &target.1 == value);
-            let place = match line {
-                Some((Some(line_no), _)) => format!("stdin line {line_no}: "),
-                _ => String::new(),
-            };
-            anyhow::Error::new(UsageError(format!("{place}{error}; nothing was changed")))
-        }
-        store::Error::InvalidReview { .. } => {
-            anyhow::Error::new(UsageError(format!("{error}; nothing was changed")))
-        }
-        other => anyhow::Error::new(other).context("recording the review"),
-    })?;
+    let records = db.review_many(&targets, &review, crate::schedule::now_ms()).map_err(
+        |error| match error {
+            store::Error::UnknownAccount { kind, ref value } => {
+                let line = lines.iter().find(|(_, target)| target.0 == kind && &target.1 == value);
+                let place = match line {
+                    Some((Some(line_no), _)) => format!("stdin line {line_no}: "),
+                    _ => String::new(),
+                };
+                anyhow::Error::new(UsageError(format!("{place}{error}; nothing was changed")))
+            }
+            store::Error::InvalidReview { .. } => {
+                anyhow::Error::new(UsageError(format!("{error}; nothing was changed")))
+            }
+            other => anyhow::Error::new(other).context("recording the review"),
+        },
+    )?;
     db.flush()?;
     let mut out = std::io::stdout().lock();
     for record in &records {
@@ -108,10 +110,4 @@ fn read_targets(input: impl BufRead) -> anyhow::Result<Vec<Line>> {
         targets.push((Some(idx + 1), target));
     }
     Ok(targets)
-}
-
-pub(crate) fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as u64)
 }

@@ -38,8 +38,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match &args.command {
         Command::Create { role, name } => {
-            let (token, secret) =
-                db.create_token(name, *role, super::now_ms()).map_err(super::usage_if_callers)?;
+            let (token, secret) = db
+                .create_token(name, *role, crate::schedule::now_ms())
+                .map_err(super::usage_if_callers)?;
             db.flush().context("flushing the database")?;
             writeln!(out, "{secret}")?;
             eprintln!(

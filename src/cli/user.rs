@@ -37,7 +37,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Command::Add { name, role } => {
             let password = crate::store::generate_password().context("generating a password")?;
             let user = db
-                .add_user(name, *role, &password, super::now_ms())
+                .add_user(name, *role, &password, crate::schedule::now_ms())
                 .map_err(super::usage_if_callers)?;
             db.flush().context("flushing the database")?;
             writeln!(out, "added {} ({})", user.name, user.role)?;

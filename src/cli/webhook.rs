@@ -47,7 +47,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match &args.action {
         Action::Add { url, secret } => {
-            let receiver = db.add_webhook(url, secret, super::review::now_ms()).map_err(
+            let receiver = db.add_webhook(url, secret, crate::schedule::now_ms()).map_err(
                 |error| match error {
                     store::Error::InvalidWebhook { .. } => anyhow::Error::new(UsageError(format!(
                         "{error}; for example https://hooks.example.org/otcwatch"

@@ -11,6 +11,7 @@ use crate::config::{Seeds, Site, SourceKind};
 use crate::extract::Warninglist;
 use crate::fetch::robots::{self, RobotsFetch};
 use crate::fetch::{self, guard::Guard, sitemap};
+use crate::schedule::now_ms;
 use crate::schedule::politeness::{Hosts, ROBOTS_BACKOFF, RobotsState};
 use crate::schedule::{self, scope};
 use crate::store::{
@@ -19,7 +20,7 @@ use crate::store::{
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use task::{FetchTask, Fetched};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -922,9 +923,4 @@ fn origin(url: &Url) -> Url {
     origin.set_query(None);
     origin.set_fragment(None);
     origin
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }

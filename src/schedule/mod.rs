@@ -1,13 +1,19 @@
 //! What to fetch next: URL canonicalisation and scope (`canon.rs`, `scope.rs`), per-host
 //! politeness and the robots.txt cache (`politeness.rs`), and the adaptive revisit policy
-//! (below). The frontier itself lives on disk behind `store`; the scheduler in `crawl.rs` is its
+//! (below). The frontier itself lives on disk behind `store`; the scheduler in `crawl/` is its
 //! one owner.
 
 pub mod canon;
 pub mod politeness;
 pub mod scope;
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Milliseconds since the Unix epoch: the clock of every due time, sighting and review.
+pub fn now_ms() -> u64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH);
+    since.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
 
 /// The next revisit interval of a page: halved when it changed since the last fetch, doubled
 /// when it did not, within the site's bounds.

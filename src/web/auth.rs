@@ -12,7 +12,8 @@
 //! minute) in a bounded map; past either limit, logins are refused with 429 until the minute
 //! since the first failure is over, without checking the password.
 
-use super::{ApiError, AppState, blocking, now_ms};
+use super::{ApiError, AppState, blocking};
+use crate::schedule::now_ms;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};

@@ -181,12 +181,6 @@ where
     tokio::task::spawn_blocking(work).await.map_err(|error| ApiError::internal(&error))?
 }
 
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> u64 {
-    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    since.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 /// `GET /healthz`: no auth, no store access; says the process answers.
 async fn healthz() -> impl IntoResponse {
     axum::Json(serde_json::json!({ "status": "ok" }))

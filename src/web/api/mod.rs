@@ -9,8 +9,9 @@
 mod query;
 
 use super::auth::{self, ClientIp, Principal, Role};
-use super::{ApiError, AppState, blocking, metrics, now_ms, openapi};
+use super::{ApiError, AppState, blocking, metrics, openapi};
 use crate::extract::Kind;
+use crate::schedule::now_ms;
 use crate::store::{Account, AuditRecord, Db, Link, Review, Sighting, Status, Token};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, Path, RawQuery, Request, State};

@@ -4,9 +4,7 @@
 //! `POST /accounts/{kind}/{value}/review` applies the form.
 
 use super::accounts::account_href;
-use super::text::{
-    self, BodyExcerpt, Highlighted, body_excerpt, highlight_context, http_href, when,
-};
+use super::text::{BodyExcerpt, Highlighted, body_excerpt, highlight_context, http_href, when};
 use super::{Layout, PageError, authorize_form, blocking, field, fields, render, see_other};
 use crate::extract::Kind;
 use crate::store::{Account, Db, Review, Status};
@@ -196,14 +194,17 @@ async fn review(
     };
     let db = state.db.clone();
     let target = value.clone();
-    let result = blocking(move || match db.review(kind, &target, &review, text::now_ms()) {
-        Ok(_) => Ok(Ok(())),
-        Err(crate::store::Error::UnknownAccount { .. }) => Ok(Err(None)),
-        Err(error @ crate::store::Error::InvalidReview { .. }) => Ok(Err(Some(error.to_string()))),
-        Err(error) => Err(error),
-    })
-    .await
-    .map_err(|error| error.framed(&principal))?;
+    let result =
+        blocking(move || match db.review(kind, &target, &review, crate::schedule::now_ms()) {
+            Ok(_) => Ok(Ok(())),
+            Err(crate::store::Error::UnknownAccount { .. }) => Ok(Err(None)),
+            Err(error @ crate::store::Error::InvalidReview { .. }) => {
+                Ok(Err(Some(error.to_string())))
+            }
+            Err(error) => Err(error),
+        })
+        .await
+        .map_err(|error| error.framed(&principal))?;
     match result {
         Ok(()) => Ok(see_other(&format!("{}?reviewed=1", account_href(kind, &value)))),
         Err(None) => Err(unknown(kind, &value).framed(&principal)),

@@ -4,7 +4,7 @@
 //! here; a bad one is shown above the list with what to fix, and the list is not filtered by
 //! it.
 
-use super::text::{self, parse_date, path_segment, when};
+use super::text::{parse_date, path_segment, when};
 use super::{Layout, PageError, authorize_form, blocking, field, fields, render, see_other};
 use crate::extract::Kind;
 use crate::store::{Account, AccountFilter, Db, Review, Status};
@@ -338,7 +338,7 @@ async fn bulk(
     };
     let n = targets.len();
     let db = state.db.clone();
-    blocking(move || db.review_many(&targets, &review, text::now_ms()))
+    blocking(move || db.review_many(&targets, &review, crate::schedule::now_ms()))
         .await
         .map_err(|error| error.framed(&principal))?;
     let back = field(&form, "back").unwrap_or_default();

@@ -101,7 +101,7 @@ pub(crate) fn dashboard(db: &Db, now_ms: u64) -> Result<Dashboard, crate::store:
 
 async fn page(State(state): State<AppState>, principal: Principal) -> Result<Response, PageError> {
     let db = state.db.clone();
-    let now = super::text::now_ms();
+    let now = crate::schedule::now_ms();
     let mut dash = blocking(move || dashboard(&db, now)).await.map_err(|e| e.framed(&principal))?;
     let rows = std::mem::take(&mut dash.sites);
     let layout = Layout::new("Dashboard", &principal, "dashboard");

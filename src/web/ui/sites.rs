@@ -2,7 +2,7 @@
 //! admin forms: add a site, pause or resume one, ask for a re-crawl (see
 //! `store/sites_admin.rs` for what each writes and what the crawler reads).
 
-use super::text::{self, http_href, path_segment, when};
+use super::text::{http_href, path_segment, when};
 use super::{Layout, PageError, authorize_form, blocking, field, fields, render, see_other};
 use crate::store::{AddedSite, Db};
 use crate::web::AppState;
@@ -103,7 +103,7 @@ async fn page(
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     let db = state.db.clone();
-    let now = text::now_ms();
+    let now = crate::schedule::now_ms();
     let (rows, added) = blocking(move || Ok((site_rows(&db, now)?, db.added_sites()?)))
         .await
         .map_err(|error| error.framed(&principal))?;
@@ -158,7 +158,12 @@ async fn add(
         ));
     };
     let db = state.db.clone();
-    let site = AddedSite { name, url, added_by: principal.name.clone(), added_ms: text::now_ms() };
+    let site = AddedSite {
+        name,
+        url,
+        added_by: principal.name.clone(),
+        added_ms: crate::schedule::now_ms(),
+    };
     let known = site.name.clone();
     let added = blocking(move || {
         if db.site(&known)?.is_some() {
@@ -205,7 +210,7 @@ async fn act(
         match done.as_str() {
             "pause" => db.pause_site(&site)?,
             "resume" => db.resume_site(&site)?,
-            _ => db.request_recrawl(&site, text::now_ms())?,
+            _ => db.request_recrawl(&site, crate::schedule::now_ms())?,
         };
         Ok(true)
     })

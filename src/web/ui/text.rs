@@ -110,7 +110,7 @@ pub(crate) fn path_segment(value: &str) -> String {
 
 /// A time in ms since the Unix epoch as `2026-11-24 04:23 UTC`.
 pub(crate) fn when(ms: u64) -> String {
-    let rfc = rfc3339(ms);
+    let rfc = crate::web::api::rfc3339(ms);
     // `2026-11-24T04:23:00Z` → `2026-11-24 04:23 UTC`.
     match (rfc.get(..10), rfc.get(11..16)) {
         (Some(date), Some(time)) => format!("{date} {time} UTC"),
@@ -118,15 +118,9 @@ pub(crate) fn when(ms: u64) -> String {
     }
 }
 
-/// A time in ms since the Unix epoch as RFC 3339 (for `<time datetime>`).
-pub(crate) fn rfc3339(ms: u64) -> String {
-    let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
-    humantime::format_rfc3339_seconds(time).to_string()
-}
-
 /// The UTC date (`2026-11-24`) of a time in ms since the Unix epoch.
 pub(crate) fn date(ms: u64) -> String {
-    rfc3339(ms).chars().take(10).collect()
+    crate::web::api::rfc3339(ms).chars().take(10).collect()
 }
 
 /// The start of a UTC date given as `YYYY-MM-DD` (what `<input type=date>` sends), in ms.
@@ -137,12 +131,6 @@ pub(crate) fn parse_date(date: &str) -> Option<u64> {
     let time = humantime::parse_rfc3339(&format!("{date}T00:00:00Z")).ok()?;
     let since = time.duration_since(std::time::UNIX_EPOCH).ok()?;
     u64::try_from(since.as_millis()).ok()
-}
-
-/// Milliseconds since the Unix epoch, now.
-pub(crate) fn now_ms() -> u64 {
-    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    since.map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn split(text: &str, range: std::ops::Range<usize>) -> Highlighted {
