@@ -237,7 +237,7 @@ pub(super) fn posts_findings(posts: &[Post], warninglist: &Warninglist) -> Vec<F
     for post in posts {
         // The title is part of what the author wrote (feeds put whole ads in it).
         let html = match &post.title {
-            Some(title) => format!("<h1>{}</h1>\n{}", escape_text(title), post.html),
+            Some(title) => format!("<h1>{}</h1>\n{}", parse::feed::escape_html(title), post.html),
             None => post.html.clone(),
         };
         let doc = Document::parse(&html);
@@ -257,11 +257,6 @@ pub(super) fn posts_findings(posts: &[Post], warninglist: &Warninglist) -> Vec<F
         }));
     }
     out
-}
-
-/// Text made safe to embed in HTML.
-fn escape_text(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// A document's links, resolved against its URL (or its `<base href>`) and canonicalised.

@@ -300,7 +300,7 @@ fn one_line(text: &str) -> String {
 }
 
 /// Plain text as HTML: escaped, line breaks kept.
-fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {
