@@ -121,16 +121,18 @@ fn prepare(dir: &Path) -> anyhow::Result<()> {
 
 /// Prints what the crawl found: accounts by kind, and how many are advertised for OTC.
 fn summary(db: &Db) -> anyhow::Result<()> {
-    let accounts = db.accounts(&AccountFilter::default())?;
-    let otc = accounts.iter().filter(|a| a.otc).count();
-    let mut by_kind = std::collections::BTreeMap::new();
-    for account in &accounts {
-        *by_kind.entry(account.kind).or_insert(0usize) += 1;
-    }
-    let kinds: Vec<String> = by_kind.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+    let otc = db.accounts(&AccountFilter { otc_only: true, ..AccountFilter::default() })?.len();
+    // The store keeps the per-kind totals; every kind is listed, found ones are shown.
+    let counts = db.counts()?;
+    let kinds: Vec<String> = counts
+        .accounts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(kind, n)| format!("{kind} {n}"))
+        .collect();
     println!(
         "found {} accounts ({otc} advertised for OTC trades): {}",
-        accounts.len(),
+        counts.accounts_total,
         kinds.join(", ")
     );
     Ok(())
