@@ -68,8 +68,11 @@ pub enum Error {
 
 /// Results waiting in the channel; small, so fetchers wait for the scheduler (backpressure).
 const RESULT_CHANNEL: usize = 64;
-/// Due entries read from the store per site per scheduling round.
+/// Due entries read from the store per site per scheduling round: at most this many, and at
+/// most [`DUE_PER_SLOT`] per free fetch slot, so that a round that can start two fetches
+/// does not decode hundreds of entries, yet entries held back by a busy host can be passed.
 const DUE_BATCH: usize = 256;
+const DUE_PER_SLOT: usize = 4;
 /// Flush the store at least this often while results arrive.
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
 /// Or after this many commits, whichever comes first.
@@ -340,8 +343,11 @@ impl<'a> Scheduler<'a> {
             if run.dispatched >= run.site.max_pages || run.state.paused {
                 continue;
             }
-            let skip = self.in_flight.get(&name).cloned().unwrap_or_default();
-            let due = self.db.due_skipping(&name, now_ms(), DUE_BATCH, &skip)?;
+            let free = self.seeds.global_concurrency.saturating_sub(self.n_in_flight);
+            let limit = (free * DUE_PER_SLOT).clamp(1, DUE_BATCH);
+            let none = HashSet::new();
+            let skip = self.in_flight.get(&name).unwrap_or(&none);
+            let due = self.db.due_skipping(&name, now_ms(), limit, skip)?;
             // Wake for entries that fall due later (retries). Entries due now but held back by
             // concurrency wake the loop when a result comes in, and by a host's delay through
             // `soon(host.next_allowed)` below: waking for them now would spin.

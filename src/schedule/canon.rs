@@ -29,8 +29,14 @@ const SESSION_PARAMS: &[&str] = &[
 pub fn canonical(url: &Url, sort_query: bool) -> Url {
     let mut url = url.clone();
     url.set_fragment(None);
-    let path = normalise_escapes(strip_path_params(url.path()));
-    url.set_path(&path);
+    // Only escapes and path parameters change a path; most have neither, and setting a path
+    // re-parses the URL.
+    if url.path().contains(['%', ';']) {
+        let path = normalise_escapes(strip_path_params(url.path()));
+        if path != url.path() {
+            url.set_path(&path);
+        }
+    }
     if let Some(query) = url.query() {
         let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
             .filter(|(key, _)| !SESSION_PARAMS.contains(&key.to_ascii_lowercase().as_str()))

@@ -58,12 +58,24 @@ fn repeats_itself(path: &str) -> bool {
     if segments.len() < 3 {
         return false;
     }
-    let mut counts = std::collections::HashMap::new();
-    for segment in &segments {
-        let count = counts.entry(*segment).or_insert(0);
-        *count += 1;
-        if *count >= 3 {
+    // Paths have a handful of segments: comparing each with those before it is cheaper than
+    // hashing them (every link of every page comes through here). Long paths, rare and
+    // possibly hostile, are counted in a map instead.
+    if segments.len() <= 32 {
+        let thrice = segments.iter().enumerate().any(|(idx, segment)| {
+            segments[..idx].iter().filter(|earlier| *earlier == segment).nth(1).is_some()
+        });
+        if thrice {
             return true;
+        }
+    } else {
+        let mut counts = std::collections::HashMap::new();
+        for segment in &segments {
+            let count = counts.entry(*segment).or_insert(0);
+            *count += 1;
+            if *count >= 3 {
+                return true;
+            }
         }
     }
     (2..=segments.len() / 2).any(|len| segments.windows(2 * len).any(|w| w[..len] == w[len..]))
@@ -79,7 +91,7 @@ fn binary_extension(path: &str) -> bool {
         "xz", "tar", "exe", "dmg", "apk", "msi", "iso", "bin", "pdf", "doc", "docx", "xls", "xlsx",
         "ppt", "pptx", "css", "js", "woff", "woff2", "ttf", "eot", "otf",
     ];
-    BINARY.contains(&ext.to_ascii_lowercase().as_str())
+    BINARY.iter().any(|binary| binary.eq_ignore_ascii_case(ext))
 }
 
 #[cfg(test)]
@@ -128,6 +140,15 @@ mod tests {
         );
         assert_eq!(check_url("http://a.example/a/b/a/b/"), Err(OutOfScope::RepeatedPath));
         assert_eq!(check_url("http://a.example/x/x/x"), Err(OutOfScope::RepeatedPath));
+        assert_eq!(check_url("http://a.example/x/y/x/z/x"), Err(OutOfScope::RepeatedPath));
+        assert_eq!(check_url("http://a.example/x/y/x/z"), Ok(()), "twice, apart, is allowed");
+        // Past 32 segments the count is kept in a map: the same rule.
+        let long: String = (0..40).map(|n| format!("/s{n}")).collect();
+        assert_eq!(
+            check_url(&format!("http://a.example{long}/s3/s3")),
+            Err(OutOfScope::RepeatedPath)
+        );
+        assert_eq!(check_url(&format!("http://a.example{long}/s3")), Ok(()));
         assert_eq!(check_url("http://a.example/img/logo.PNG"), Err(OutOfScope::Binary));
         assert_eq!(check_url("http://a.example/2024/07/17/post"), Ok(()));
     }

@@ -31,34 +31,39 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
     serde_json::from_slice(body).map_err(|error| decode_error(tree, key, error.to_string()))
 }
 
-/// One URL inside a queue entry.
+/// One URL inside a queue entry; decoded with the URL borrowed from the entry's bytes
+/// (`QueueItem<&str>`), so that reading or rewriting an entry copies no URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct QueueItem {
+pub(crate) struct QueueItem<U = String> {
     /// Position in the entry's original batch: the low bits of `Queued::seq`.
     pub(crate) idx: u16,
     pub(crate) epoch: u32,
     pub(crate) depth: u16,
-    pub(crate) url: String,
+    pub(crate) url: U,
 }
 
 /// A queue entry: its items in `idx` order, each as idx (u16 BE), epoch (u32 BE), depth
 /// (u16 BE), URL length (u32 BE), URL.
-pub(crate) fn encode_batch(items: &[QueueItem]) -> Vec<u8> {
-    let size: usize = items.iter().map(|item| 12 + item.url.len()).sum();
+pub(crate) fn encode_batch<U: AsRef<str>>(items: &[QueueItem<U>]) -> Vec<u8> {
+    let size: usize = items.iter().map(|item| 12 + item.url.as_ref().len()).sum();
     let mut out = Vec::with_capacity(1 + size);
     out.push(V1);
     for item in items {
         out.extend_from_slice(&item.idx.to_be_bytes());
         out.extend_from_slice(&item.epoch.to_be_bytes());
         out.extend_from_slice(&item.depth.to_be_bytes());
-        out.extend_from_slice(&(item.url.len() as u32).to_be_bytes());
-        out.extend_from_slice(item.url.as_bytes());
+        let url = item.url.as_ref();
+        out.extend_from_slice(&(url.len() as u32).to_be_bytes());
+        out.extend_from_slice(url.as_bytes());
     }
     out
 }
 
-/// The items of a queue entry.
-pub(crate) fn decode_batch(key: &[u8], bytes: &[u8]) -> Result<Vec<QueueItem>, Error> {
+/// The items of a queue entry, their URLs borrowed from `bytes`.
+pub(crate) fn decode_batch<'a>(
+    key: &[u8],
+    bytes: &'a [u8],
+) -> Result<Vec<QueueItem<&'a str>>, Error> {
     let mut rest = payload("queue", key, bytes)?;
     let mut items = Vec::new();
     while !rest.is_empty() {
@@ -74,7 +79,7 @@ pub(crate) fn decode_batch(key: &[u8], bytes: &[u8]) -> Result<Vec<QueueItem>, E
             idx: u16::from_be_bytes([i0, i1]),
             epoch: u32::from_be_bytes([e0, e1, e2, e3]),
             depth: u16::from_be_bytes([d0, d1]),
-            url: url.to_string(),
+            url,
         });
         rest = tail;
     }

@@ -11,9 +11,10 @@
 //! goes back to `new` with the reason, and the change gets an audit record, a watchlist cursor
 //! and its webhook deliveries (`review.rs`), like a reviewer's.
 
-use super::frontier::{TxResult, add_count, enqueue_tx, mark_seen, take};
+use super::frontier::{Link, TxResult, add_count, enqueue_tx, mark_seen, take};
 use super::links::{self, AtPlace};
 use super::review::{self, ChangeTx, Status};
+use super::seen_cache::SeenId;
 use super::{
     Account, ChangeRecord, Db, Error, FindingRecord, PageChange, PageCommit, PageWork, Sighting,
     UrlRecord, abort, codec, keys, tx_error,
@@ -91,25 +92,28 @@ impl Db {
             &self.inner.audit,
             &self.inner.outbox,
         ];
-        trees
+        let changes = trees
             .transaction(|tx| {
                 let mut changes = Vec::with_capacity(prepared.len());
                 for page in &prepared {
                     changes.push(commit_one(tx, page)?);
                     let queued = &page.work.commit.queued;
-                    let links: Vec<(&str, u16)> =
-                        page.work.links.iter().map(|(url, depth)| (url.as_str(), *depth)).collect();
                     enqueue_tx(
                         (&tx[SEEN], &tx[QUEUE], &tx[META]),
                         &queued.site,
                         queued.epoch,
-                        &links,
+                        &page.unseen,
                         page.work.links_due_ms,
                     )?;
                 }
                 Ok(changes)
             })
-            .map_err(tx_error("commit page"))
+            .map_err(tx_error("commit page"))?;
+        for page in &prepared {
+            let ids = page.unseen.iter().map(|link| link.id).chain(page.mark.iter().copied());
+            self.inner.seen_cache.insert(ids, page.work.commit.queued.epoch);
+        }
+        Ok(changes)
     }
 
     /// Checks a page's keys, writes its body file and picks its findings, outside the
@@ -135,7 +139,23 @@ impl Db {
             (None, None) => None,
         };
         let commit_id = self.inner.db.generate_id().map_err(super::storage("generate id"))?;
-        Ok(Prepared { work, findings, body, commit_id })
+        // What the transaction must ask the `seen` tree about: the rest is known seen.
+        let queued = &commit.queued;
+        let links: Vec<(&str, u16)> =
+            work.links.iter().map(|(url, depth)| (url.as_str(), *depth)).collect();
+        let unseen = self
+            .unseen_links(&queued.site, queued.epoch, &links)
+            .into_iter()
+            .map(|link| Link { url: link.url.to_owned(), depth: link.depth, id: link.id })
+            .collect();
+        let mut mark = Vec::new();
+        for url in [&queued.url, &commit.final_url] {
+            let id = SeenId::new(&queued.site, url);
+            if !mark.contains(&id) && !self.inner.seen_cache.seen(id, queued.epoch) {
+                mark.push(id);
+            }
+        }
+        Ok(Prepared { work, findings, body, commit_id, unseen, mark })
     }
 }
 
@@ -147,16 +167,21 @@ struct Prepared {
     /// The body's hash and whether this commit stored it first.
     body: Option<(String, bool)>,
     commit_id: u64,
+    /// The page's links that the seen cache does not know as seen.
+    unseen: Vec<Link<String>>,
+    /// The URL fetched and the one it ended at, unless the cache knows them as seen.
+    mark: Vec<SeenId>,
 }
 
 /// One page's part of a commit transaction.
 fn commit_one(tx: &[TransactionalTree], page: &Prepared) -> TxResult<PageChange> {
-    let Prepared { work, findings, body, commit_id } = page;
+    let Prepared { work, findings, body, commit_id, mark, .. } = page;
     let commit = &work.commit;
     let queued = &commit.queued;
     take(&tx[QUEUE], &tx[META], queued)?;
-    mark_seen(&tx[SEEN], &queued.site, &queued.url, queued.epoch)?;
-    mark_seen(&tx[SEEN], &queued.site, &commit.final_url, queued.epoch)?;
+    for id in mark {
+        mark_seen(&tx[SEEN], *id, queued.epoch)?;
+    }
     if body.as_ref().is_some_and(|(_, new)| *new) {
         add_count(&tx[META], keys::PAGES, 1)?;
     }

@@ -8,6 +8,7 @@
 //! or is dropped with `remove_queued`.
 
 use super::codec::QueueItem;
+use super::seen_cache::SeenId;
 use super::{Db, Error, Queued, abort, codec, keys, storage, tx_error};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
@@ -75,6 +76,7 @@ impl Db {
                     continue;
                 }
                 let QueueItem { epoch, depth, url, .. } = item;
+                let url = url.to_owned();
                 out.push(Queued { site: site.to_string(), epoch, url, depth, due_ms, seq });
             }
         }
@@ -142,33 +144,59 @@ impl Db {
         for (url, _) in items {
             keys::check("url", url)?;
         }
+        let links = self.unseen_links(site, epoch, items);
         let trees = [&self.inner.seen, &self.inner.queue, &self.inner.meta];
-        trees
-            .transaction(|tx| enqueue_tx((&tx[0], &tx[1], &tx[2]), site, epoch, items, due_ms))
-            .map_err(tx_error("enqueue"))
+        let queued = trees
+            .transaction(|tx| enqueue_tx((&tx[0], &tx[1], &tx[2]), site, epoch, &links, due_ms))
+            .map_err(tx_error("enqueue"))?;
+        self.inner.seen_cache.insert(links.iter().map(|link| link.id), epoch);
+        Ok(queued)
+    }
+
+    /// The links of `items` that the seen cache does not already know as seen in `epoch`,
+    /// each with its identity in the `seen` tree. The rest need not be asked about in the
+    /// transaction: they are seen, and `enqueue_tx` would skip them.
+    pub(super) fn unseen_links<'a>(
+        &self,
+        site: &str,
+        epoch: u32,
+        items: &[(&'a str, u16)],
+    ) -> Vec<Link<&'a str>> {
+        items
+            .iter()
+            .map(|&(url, depth)| Link { url, depth, id: SeenId::new(site, url) })
+            .filter(|link| !self.inner.seen_cache.seen(link.id, epoch))
+            .collect()
     }
 }
 
-/// Queues `items` for `site` in `epoch` inside a transaction over (seen, queue, meta), as
+/// A URL to queue, with its identity in the `seen` tree.
+pub(super) struct Link<U> {
+    pub(super) url: U,
+    pub(super) depth: u16,
+    pub(super) id: SeenId,
+}
+
+/// Queues `links` for `site` in `epoch` inside a transaction over (seen, queue, meta), as
 /// [`Db::enqueue_many`] does; returns how many were queued.
 pub(super) fn enqueue_tx(
     (seen, queue, meta): (&TransactionalTree, &TransactionalTree, &TransactionalTree),
     site: &str,
     epoch: u32,
-    items: &[(&str, u16)],
+    links: &[Link<impl AsRef<str>>],
     due_ms: u64,
 ) -> TxResult<usize> {
     let mut fresh = Vec::new();
-    for &(url, depth) in items {
-        if mark_seen(seen, site, url, epoch)? {
-            fresh.push((url, depth));
+    for link in links {
+        if mark_seen(seen, link.id, epoch)? {
+            fresh.push((link.url.as_ref(), link.depth));
         }
     }
     for chunk in fresh.chunks(keys::BATCH_MAX) {
         let batch = queue.generate_id()?;
-        let items: Vec<QueueItem> = (0..)
+        let items: Vec<QueueItem<&str>> = (0..)
             .zip(chunk)
-            .map(|(idx, &(url, depth))| QueueItem { idx, epoch, depth, url: url.to_string() })
+            .map(|(idx, &(url, depth))| QueueItem { idx, epoch, depth, url })
             .collect();
         queue.insert(keys::queue(site, due_ms, batch), codec::encode_batch(&items))?;
     }
@@ -181,14 +209,9 @@ pub(super) fn enqueue_tx(
 /// Result type inside a transaction.
 pub(super) type TxResult<T> = Result<T, ConflictableTransactionError<Error>>;
 
-/// Marks `url` seen for `epoch` within `site`; false if it already was (in `epoch` or later).
-pub(super) fn mark_seen(
-    seen: &TransactionalTree,
-    site: &str,
-    url: &str,
-    epoch: u32,
-) -> TxResult<bool> {
-    let (key, fingerprint) = keys::seen(site, url);
+/// Marks the URL of `id` seen for `epoch`; false if it already was (in `epoch` or later).
+pub(super) fn mark_seen(seen: &TransactionalTree, id: SeenId, epoch: u32) -> TxResult<bool> {
+    let (key, fingerprint) = (id.bucket, id.fingerprint);
     let mut bucket = match seen.get(key)? {
         Some(bytes) => codec::decode_bucket(&key, &bytes).map_err(abort)?,
         None => Vec::new(),
@@ -234,11 +257,12 @@ fn put(
 ) -> TxResult<()> {
     let (batch, idx) = keys::split_seq(entry.seq);
     let key = keys::queue(&entry.site, due_ms, batch);
-    let mut items = match queue.get(&key)? {
-        Some(bytes) => codec::decode_batch(&key, &bytes).map_err(abort)?,
+    let old = queue.get(&key)?;
+    let mut items = match &old {
+        Some(bytes) => codec::decode_batch(&key, bytes).map_err(abort)?,
         None => Vec::new(),
     };
-    let item = QueueItem { idx, epoch: entry.epoch, depth: entry.depth, url: entry.url.clone() };
+    let item = QueueItem { idx, epoch: entry.epoch, depth: entry.depth, url: entry.url.as_str() };
     match items.binary_search_by_key(&idx, |item| item.idx) {
         Ok(at) => items[at] = item,
         Err(at) => {

@@ -27,6 +27,7 @@ mod keys;
 mod links;
 mod outbox;
 mod review;
+mod seen_cache;
 mod sites_admin;
 mod touch;
 
@@ -377,6 +378,7 @@ impl Db {
             sites: tree("sites")?,
             queue: tree("queue")?,
             seen: tree("seen")?,
+            seen_cache: seen_cache::SeenCache::default(),
             urls: tree("urls")?,
             idents: tree("idents")?,
             changes: tree("changes")?,
@@ -462,6 +464,8 @@ struct Trees {
     sites: sled::Tree,
     queue: sled::Tree,
     seen: sled::Tree,
+    /// What `seen` is known to hold, in memory (`seen_cache.rs`).
+    seen_cache: seen_cache::SeenCache,
     urls: sled::Tree,
     idents: sled::Tree,
     changes: sled::Tree,
