@@ -73,6 +73,11 @@ const RESULT_CHANNEL: usize = 64;
 /// does not decode hundreds of entries, yet entries held back by a busy host can be passed.
 const DUE_BATCH: usize = 256;
 const DUE_PER_SLOT: usize = 4;
+/// Results are committed in batches of up to this many pages (one transaction each)…
+const COMMIT_BATCH: usize = 64;
+/// …or once the oldest has waited this long, or when nothing else is in flight. Until then
+/// their queue entries stay in the in-flight set, so they are not dispatched again.
+const COMMIT_WAIT: Duration = Duration::from_millis(10);
 /// Flush the store at least this often while results arrive.
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
 /// Or after this many commits, whichever comes first.
@@ -118,13 +123,19 @@ pub async fn run(
         let now = Instant::now();
         sched.start_due_crawls(options)?;
         let wake = sched.dispatch(now, &client, &agent, &warninglist, &tx, &mut tasks)?;
-        sched.commit_pending()?;
+        if sched.commit_due(now) {
+            sched.commit_pending()?;
+        }
         if sched.finish_idle_sites()? {
             sched.flush_and_report(progress).await?;
             if options.once && sched.active.is_empty() {
                 break;
             }
         }
+        let wake = match sched.pending_since {
+            Some(since) => Some(wake.map_or(since + COMMIT_WAIT, |at| at.min(since + COMMIT_WAIT))),
+            None => wake,
+        };
         let sleep_for = wake
             .map_or(Duration::from_secs(1), |at| at.saturating_duration_since(now))
             .max(Duration::from_millis(1));
@@ -139,8 +150,10 @@ pub async fn run(
                 while let Ok(done) = rx.try_recv() {
                     sched.handle(done, &tx, &client, &mut tasks)?;
                 }
-                // All results that arrived together are committed in one transaction.
-                sched.commit_pending()?;
+                // Results are committed together, many to a transaction (`commit_due`).
+                if sched.commit_due(Instant::now()) {
+                    sched.commit_pending()?;
+                }
             }
             () = tokio::time::sleep(sleep_for) => {}
         }
@@ -220,6 +233,11 @@ struct Scheduler<'a> {
     dirty_sites: HashSet<String>,
     /// Results waiting for the next batch commit (`commit_pending`).
     pending: Vec<PageWork>,
+    /// When the oldest of `pending` arrived.
+    pending_since: Option<Instant>,
+    /// Queue entries whose fetch is over, to leave the in-flight set once what they changed
+    /// is committed (until then the queue still holds them).
+    settled: Vec<(String, u64)>,
     /// Unchanged pages whose sightings are touched after the batch commits.
     touches: Vec<(String, String)>,
 }
@@ -241,6 +259,8 @@ impl<'a> Scheduler<'a> {
             finished: HashSet::new(),
             dirty_sites: HashSet::new(),
             pending: Vec::new(),
+            pending_since: None,
+            settled: Vec::new(),
             touches: Vec::new(),
         };
         // A crawl that was running when the process died resumes where it stopped.
@@ -448,6 +468,10 @@ impl<'a> Scheduler<'a> {
     /// Ends the crawl of every active site with nothing due, nothing in flight and nothing
     /// queued for later in this epoch; returns whether any ended.
     fn finish_idle_sites(&mut self) -> Result<bool, Error> {
+        // Queue lengths are read below: what is waiting to be committed must be in them.
+        if self.active.values().any(|run| run.in_flight == 0) {
+            self.commit_pending()?;
+        }
         let mut finished = Vec::new();
         for (name, run) in &self.active {
             let capped = run.dispatched >= run.site.max_pages;
@@ -557,9 +581,8 @@ impl<'a> Scheduler<'a> {
         reason = "the site name is moved into maps on some paths"
     )]
     fn fetched(&mut self, site: String, entry: Queued, result: Fetched) -> Result<(), Error> {
-        if let Some(seqs) = self.in_flight.get_mut(&site) {
-            seqs.remove(&entry.seq);
-        }
+        // The entry stays in the in-flight set until its result is committed (`settled`).
+        self.settled.push((site.clone(), entry.seq));
         self.n_in_flight = self.n_in_flight.saturating_sub(1);
         let Ok(url) = Url::parse(&entry.url) else { return Ok(()) };
         let throttle = match &result {
@@ -724,6 +747,11 @@ impl<'a> Scheduler<'a> {
         // older identifier leaving the window is not a change on the page.
         let track_changes =
             self.active.get(&commit.queued.site).is_none_or(|run| run.site.kind == SourceKind::Web);
+        // Not dispatched again while it waits (robots refusals commit without a fetch).
+        let (site, seq) = (commit.queued.site.clone(), commit.queued.seq);
+        self.in_flight.entry(site.clone()).or_default().insert(seq);
+        self.settled.push((site, seq));
+        self.pending_since.get_or_insert_with(Instant::now);
         self.pending.push(PageWork {
             commit,
             links,
@@ -738,8 +766,10 @@ impl<'a> Scheduler<'a> {
     /// due entries) and before every flush.
     fn commit_pending(&mut self) -> Result<(), Error> {
         if self.pending.is_empty() {
+            self.release_settled();
             return Ok(());
         }
+        self.pending_since = None;
         let batch = std::mem::take(&mut self.pending);
         let places: Vec<(String, String, u64)> = batch
             .iter()
@@ -749,6 +779,7 @@ impl<'a> Scheduler<'a> {
             })
             .collect();
         let changes = self.db.commit_pages(batch)?;
+        self.release_settled();
         for ((site, url, n_findings), change) in places.iter().zip(&changes) {
             for (kind, value) in &change.appeared {
                 tracing::debug!(site, url, %kind, value, "identifier appeared");
@@ -766,6 +797,24 @@ impl<'a> Scheduler<'a> {
             self.db.touch_unchanged(&site, &url, now_ms())?;
         }
         Ok(())
+    }
+
+    /// Whether to commit the pending results now: a full batch, one that has waited
+    /// [`COMMIT_WAIT`], or nothing in flight that could join it.
+    fn commit_due(&self, now: Instant) -> bool {
+        self.pending.len() >= COMMIT_BATCH
+            || self.n_in_flight == 0
+            || self.pending_since.is_some_and(|since| now.duration_since(since) >= COMMIT_WAIT)
+    }
+
+    /// Lets settled entries be dispatched again (a requeued one keeps its `seq`): their
+    /// results are committed, so the queue no longer holds the others.
+    fn release_settled(&mut self) {
+        for (site, seq) in self.settled.drain(..) {
+            if let Some(seqs) = self.in_flight.get_mut(&site) {
+                seqs.remove(&seq);
+            }
+        }
     }
 
     /// Flushes the store, then reports what is now durable.

@@ -13,6 +13,7 @@ use crate::parse::{self, Document, Post};
 use crate::schedule::canon;
 use crate::store::{self, FindingRecord, PostRef, StoredBody, UrlRecord};
 use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use url::Url;
 
@@ -80,14 +81,17 @@ impl FetchTask {
                 let previous_hash = self.previous.and_then(|r| r.content_hash);
                 let (warninglist, site, since) = (self.warninglist, self.site, self.since);
                 let db = self.db;
-                let processed = tokio::task::spawn_blocking(move || {
+                // Run here, on the runtime's worker, not handed to the blocking pool: a page
+                // takes a fraction of a millisecond, less than the hand-off to another thread
+                // and back cost (bench/RESULTS.md), and the runtime has one worker per core.
+                // A panic on a hostile page fails this page, not the crawl.
+                let processed = std::panic::catch_unwind(AssertUnwindSafe(|| {
                     process(&db, page, previous_hash.as_deref(), &warninglist, &site, since)
-                })
-                .await;
-                processed.unwrap_or_else(|join| Fetched::Failed {
+                }));
+                processed.unwrap_or_else(|panic| Fetched::Failed {
                     failure: fetch::Failure {
                         kind: fetch::FailureKind::Body,
-                        message: format!("processing failed: {join}"),
+                        message: format!("processing failed: {}", panic_message(&*panic)),
                         retry_after: None,
                     },
                 })
@@ -132,8 +136,17 @@ impl FetchTask {
     }
 }
 
-/// Stores the body, then parses and extracts a fetched page (CPU and disk work, run on the
-/// blocking pool so that the scheduler only commits hashes).
+/// What a caught panic said, for the failure message.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic")
+}
+
+/// Stores the body, then parses and extracts a fetched page (CPU work and one append to the
+/// body store, run by the fetch task so that the scheduler only commits hashes).
 fn process(
     db: &store::Db,
     page: fetch::Page,
