@@ -193,9 +193,22 @@ pub fn agent_token(user_agent: &str) -> String {
 /// What a task sends back.
 #[derive(Debug)]
 enum Done {
-    Fetched { site: String, entry: Queued, result: Box<Fetched> },
-    Robots { host: String, site: String, fetch: RobotsFetch },
-    Sitemap { site: String, urls: Vec<Url> },
+    /// `previous` is the URL's record as the task started from it.
+    Fetched {
+        site: String,
+        entry: Queued,
+        result: Box<Fetched>,
+        previous: Option<Box<UrlRecord>>,
+    },
+    Robots {
+        host: String,
+        site: String,
+        fetch: RobotsFetch,
+    },
+    Sitemap {
+        site: String,
+        urls: Vec<Url>,
+    },
 }
 
 /// One site's crawl in progress.
@@ -451,14 +464,15 @@ impl<'a> Scheduler<'a> {
                     db: self.db.clone(),
                     warninglist: Arc::clone(warninglist),
                     url,
-                    previous,
+                    previous: previous.clone(),
                     site: Arc::clone(&run.site),
                     since: run.since,
                 };
                 let (tx, site) = (tx.clone(), name.clone());
                 tasks.spawn(async move {
                     let result = Box::new(task.run().await);
-                    let _ = tx.send(Done::Fetched { site, entry, result }).await;
+                    let previous = previous.map(Box::new);
+                    let _ = tx.send(Done::Fetched { site, entry, result, previous }).await;
                 });
             }
         }
@@ -563,15 +577,17 @@ impl<'a> Scheduler<'a> {
                     )?;
                 }
             }
-            Done::Fetched { site, entry, result } => self.fetched(site, entry, *result)?,
+            Done::Fetched { site, entry, result, previous } => {
+                self.fetched(site, entry, *result, previous)?;
+            }
         }
         Ok(())
     }
 
     /// On shutdown: commit what finished, without scheduling anything new.
     fn handle_final(&mut self, done: Done) -> Result<(), Error> {
-        if let Done::Fetched { site, entry, result } = done {
-            self.fetched(site, entry, *result)?;
+        if let Done::Fetched { site, entry, result, previous } = done {
+            self.fetched(site, entry, *result, previous)?;
         }
         Ok(())
     }
@@ -580,7 +596,13 @@ impl<'a> Scheduler<'a> {
         clippy::needless_pass_by_value,
         reason = "the site name is moved into maps on some paths"
     )]
-    fn fetched(&mut self, site: String, entry: Queued, result: Fetched) -> Result<(), Error> {
+    fn fetched(
+        &mut self,
+        site: String,
+        entry: Queued,
+        result: Fetched,
+        previous: Option<Box<UrlRecord>>,
+    ) -> Result<(), Error> {
         // The entry stays in the in-flight set until its result is committed (`settled`).
         self.settled.push((site.clone(), entry.seq));
         self.n_in_flight = self.n_in_flight.saturating_sub(1);
@@ -596,7 +618,8 @@ impl<'a> Scheduler<'a> {
         }
         let Some(run) = self.active.get_mut(&site) else { return Ok(()) };
         run.in_flight = run.in_flight.saturating_sub(1);
-        let mut record = self.db.url(&entry.url)?.unwrap_or_default();
+        // The record the fetch started from: only this fetch's commit changes it.
+        let mut record = previous.map(|record| *record).unwrap_or_default();
         record.site = site.clone();
         record.depth = entry.depth;
         record.fetches += 1;
