@@ -162,11 +162,12 @@ impl Db {
         epoch: u32,
         items: &[(&'a str, u16)],
     ) -> Vec<Link<&'a str>> {
-        items
+        let mut links: Vec<Link<&'a str>> = items
             .iter()
             .map(|&(url, depth)| Link { url, depth, id: SeenId::new(site, url) })
-            .filter(|link| !self.inner.seen_cache.seen(link.id, epoch))
-            .collect()
+            .collect();
+        self.inner.seen_cache.retain_unknown(&mut links, |link| link.id, epoch);
+        links
     }
 }
 

@@ -64,11 +64,27 @@ impl Default for SeenCache {
 impl SeenCache {
     /// True if `id` is known to be seen in `epoch` or later; false if unknown.
     pub(crate) fn seen(&self, id: SeenId, epoch: u32) -> bool {
+        let mut unknown = vec![id];
+        self.retain_unknown(&mut unknown, |id| *id, epoch);
+        unknown.is_empty()
+    }
+
+    /// Keeps the items of `items` whose id (`id_of`) is not known to be seen in `epoch` or
+    /// later: one lock for a page's links.
+    pub(crate) fn retain_unknown<T>(
+        &self,
+        items: &mut Vec<T>,
+        id_of: impl Fn(&T) -> SeenId,
+        epoch: u32,
+    ) {
         let slots = self.slots.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (fingerprint, tag) = slots[id.slot()];
-        // The bucket bits and occupancy must match; the epoch part may be higher.
-        let same = fingerprint == id.fingerprint && tag >> 32 == id.tag(0) >> 32;
-        same && (tag & u64::from(u32::MAX)) >= u64::from(epoch)
+        items.retain(|item| {
+            let id = id_of(item);
+            let (fingerprint, tag) = slots[id.slot()];
+            // The bucket bits and occupancy must match; the epoch part may be higher.
+            let same = fingerprint == id.fingerprint && tag >> 32 == id.tag(0) >> 32;
+            !(same && (tag & u64::from(u32::MAX)) >= u64::from(epoch))
+        });
     }
 
     /// Records that each id is seen in `epoch` (or later): call only once that is committed.
