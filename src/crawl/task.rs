@@ -274,10 +274,15 @@ pub(super) fn posts_findings(posts: &[Post], warninglist: &Warninglist) -> Vec<F
 
 /// A document's links, resolved against its URL (or its `<base href>`) and canonicalised.
 pub(super) fn links(doc: &Document, page_url: &Url, sort_query: bool) -> Vec<Url> {
+    // The same href often appears several times on a page (navigation, "more" links):
+    // resolving a URL costs more than comparing strings, so each href is resolved once.
+    let mut hrefs = HashSet::new();
     let mut seen = HashSet::new();
     doc.links
         .iter()
-        .filter_map(|href| page_url.join(href.trim()).ok())
+        .map(|href| href.trim())
+        .filter(|href| hrefs.insert(*href))
+        .filter_map(|href| page_url.join(href).ok())
         .map(|url| canon::canonical(&url, sort_query))
         .filter(|url| seen.insert(url.as_str().to_owned()))
         .collect()
