@@ -50,10 +50,10 @@ pub fn decode(bytes: &[u8], header_charset: Option<&str>) -> Decoded {
         return decode_with(encoding, bytes.get(bom_len..).unwrap_or_default(), CharsetSource::Bom);
     }
     if let Some(encoding) = header_charset.and_then(header_encoding) {
-        return decode_with(encoding, bytes, CharsetSource::Header);
+        return decode_declared(encoding, bytes, CharsetSource::Header);
     }
     if let Some(encoding) = prescan_meta(bytes.get(..PRESCAN_LEN).unwrap_or(bytes)) {
-        return decode_with(encoding, bytes, CharsetSource::Meta);
+        return decode_declared(encoding, bytes, CharsetSource::Meta);
     }
     // Valid UTF-8 (including pure ASCII, which the detector would call windows-1252) is
     // almost never anything else, and this check also saves a second validation pass.
@@ -67,6 +67,51 @@ pub fn decode(bytes: &[u8], header_charset: Option<&str>) -> Decoded {
     }
     decode_with(detect(bytes), bytes, CharsetSource::Detected)
 }
+
+/// Decodes with a declared encoding, unless the bytes plainly say the declaration is wrong:
+/// sites converted to UTF-8 keep their old `gb2312` meta, servers default their header to
+/// `iso-8859-1`, and GBK pages are served from templates that say `utf-8`. Either way every
+/// label on the page would be lost, and labels are what extraction reads.
+/// - A legacy declaration, but the body is valid UTF-8 with non-ASCII text: UTF-8. Text in a
+///   legacy CJK or single-byte encoding is almost never valid UTF-8 as well.
+/// - A UTF-8 declaration, but more than [`MISDECLARED_SHARE`] of the non-ASCII characters
+///   (and at least [`MISDECLARED_MIN`]) are malformed: detection, when it names another encoding that decodes cleanly. A stray
+///   byte or a body cut mid-character stays UTF-8.
+fn decode_declared(encoding: &'static Encoding, bytes: &[u8], source: CharsetSource) -> Decoded {
+    if encoding != UTF_8 {
+        let non_ascii = Encoding::ascii_valid_up_to(bytes) < bytes.len();
+        if non_ascii && let Ok(text) = std::str::from_utf8(bytes) {
+            let text = text.to_owned();
+            return Decoded {
+                text,
+                encoding: UTF_8,
+                source: CharsetSource::Detected,
+                had_errors: false,
+            };
+        }
+        return decode_with(encoding, bytes, source);
+    }
+    let declared = decode_with(UTF_8, bytes, source);
+    if !declared.had_errors {
+        return declared;
+    }
+    let malformed = declared.text.matches('\u{FFFD}').count();
+    let non_ascii = declared.text.chars().filter(|c| !c.is_ascii()).count();
+    if malformed < MISDECLARED_MIN || (malformed as f64) <= MISDECLARED_SHARE * non_ascii as f64 {
+        return declared;
+    }
+    let guess = detect(bytes);
+    if guess == UTF_8 {
+        return declared;
+    }
+    let detected = decode_with(guess, bytes, CharsetSource::Detected);
+    if detected.had_errors { declared } else { detected }
+}
+
+/// The share of malformed characters above which a UTF-8 declaration is not believed…
+const MISDECLARED_SHARE: f64 = 0.2;
+/// …when there are at least this many: a few bad bytes say little about a page.
+const MISDECLARED_MIN: usize = 16;
 
 fn decode_with(encoding: &'static Encoding, body: &[u8], source: CharsetSource) -> Decoded {
     let (text, had_errors) = encoding.decode_without_bom_handling(body);
@@ -350,6 +395,50 @@ mod tests {
         assert_eq!(decoded.encoding, encoding, "got {}", decoded.encoding.name());
         assert_eq!(decoded.source, source);
         assert!(!decoded.had_errors);
+    }
+
+    #[test]
+    fn a_gbk_page_that_says_utf8_is_decoded_as_gbk() {
+        let html = format!("<meta charset=\"utf-8\"><p>{PARAGRAPH}</p>");
+        let bytes = encode(GB18030, &html);
+        check(&bytes, None, &html, GB18030, CharsetSource::Detected);
+        check(&bytes, Some("text/html; charset=UTF-8"), &html, GB18030, CharsetSource::Detected);
+    }
+
+    #[test]
+    fn a_utf8_page_that_says_gb2312_or_latin1_is_decoded_as_utf8() {
+        let html = format!("<meta charset=\"gb2312\"><p>{PARAGRAPH}</p>");
+        check(html.as_bytes(), None, &html, UTF_8, CharsetSource::Detected);
+        let html = "<p>café 收U</p>";
+        check(
+            html.as_bytes(),
+            Some("text/html; charset=iso-8859-1"),
+            html,
+            UTF_8,
+            CharsetSource::Detected,
+        );
+    }
+
+    #[test]
+    fn a_declaration_holds_when_the_bytes_do_not_contradict_it() {
+        // Pure ASCII is valid UTF-8 too: the declaration stands.
+        check(
+            b"<meta charset=gbk><p>138 0013 8000</p>",
+            None,
+            "<meta charset=gbk><p>138 0013 8000</p>",
+            GB18030,
+            CharsetSource::Meta,
+        );
+        // A UTF-8 page with one stray byte, or cut inside its last character, stays UTF-8.
+        let mut bytes = format!("<meta charset=utf-8><p>{PARAGRAPH}</p>").into_bytes();
+        bytes.insert(20, 0xFF);
+        bytes.extend_from_slice(&"支".as_bytes()[..2]);
+        let decoded = decode(&bytes, None);
+        assert_eq!(decoded.encoding, UTF_8);
+        assert_eq!(decoded.source, CharsetSource::Meta);
+        assert!(decoded.had_errors);
+        let start: String = PARAGRAPH.chars().take(20).collect();
+        assert!(decoded.text.contains(&start));
     }
 
     #[test]
