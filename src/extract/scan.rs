@@ -3,6 +3,7 @@
 //! Telegram links and handles, and the words that follow a WeChat or Telegram label. Nothing
 //! here decides what a candidate is; `resolve.rs` does, with the labels around it.
 
+use super::search::Word;
 use super::vocab::{self, Hit, Label, Special};
 use super::{crypto, email, resolve, telegram};
 use std::ops::Range;
@@ -56,10 +57,11 @@ pub(crate) struct Scan {
 /// (`189 - 8744 - 1266`).
 const MAX_DIGIT_GAP: usize = 3;
 
-/// Scans `text` (folded) with its vocabulary `hits` (sorted, non-overlapping).
-pub(crate) fn scan(text: &str, hits: &[Hit]) -> Scan {
+/// Scans `text` (folded) with its vocabulary `hits` (sorted, non-overlapping) and the words
+/// kept by the same pass.
+pub(crate) fn scan(text: &str, hits: &[Hit], all_words: &[Word]) -> Scan {
     let mut scan = Scan::default();
-    words(text, hits, &mut scan);
+    words(text, hits, all_words, &mut scan);
     emails_and_handles(text, hits, &mut scan);
     telegram_links(text, hits, &mut scan);
     labelled_words(text, hits, &mut scan);
@@ -98,25 +100,22 @@ pub(crate) fn hit_starting_at(hits: &[Hit], pos: usize) -> Option<&Hit> {
     hits.get(idx).filter(|hit| hit.start == pos)
 }
 
-/// Word runs (`[A-Za-z0-9_]+`): digit runs and address-like words. Not inlined: on its own
-/// the byte loop keeps what it needs in registers.
-#[inline(never)]
-fn words(text: &str, hits: &[Hit], scan: &mut Scan) {
-    let bytes = text.as_bytes();
+/// Whether `words` needs to see `word`: a digit run, a label glued to digits, or a word as
+/// long as an address. The common word, short and all letters, is not kept.
+pub(crate) fn wanted(word: &Word) -> bool {
+    word.digits_from == word.start
+        || word.digits_from < word.end && word.digits_from - word.start >= 2
+        || word.end - word.start >= MIN_ADDRESS_LEN
+}
+
+/// Word runs (`[A-Za-z0-9_]+`, found by `vocab`'s pass, the [`wanted`] ones): digit runs and
+/// address-like words.
+fn words(text: &str, hits: &[Hit], words: &[Word], scan: &mut Scan) {
+    // A digit run may take in the words after it (`189 - 8744`): they are passed over.
     let mut pos = 0;
-    while let Some(start) = next_word_byte(bytes, pos) {
-        // One pass over the word finds its end and where its trailing digits begin
-        // (`start` for an all-digit word).
-        let mut end = start;
-        let mut digits_from = start;
-        while let Some(&b) = bytes.get(end) {
-            if !is_word(b) {
-                break;
-            }
-            end += 1;
-            if !b.is_ascii_digit() {
-                digits_from = end;
-            }
+    for &Word { start, digits_from, end } in words {
+        if start < pos {
+            continue;
         }
         if digits_from == start {
             pos = digit_run(text, start, end, scan);
@@ -137,26 +136,6 @@ fn words(text: &str, hits: &[Hit], scan: &mut Scan) {
         // Shorter than any address (and than a 64-digit hash): the common case, a word.
         if end - start >= MIN_ADDRESS_LEN {
             address(text, start..end, scan);
-        }
-    }
-}
-
-/// The first word byte at or after `pos`. Non-ASCII bytes (CJK text) are skipped eight at a
-/// time.
-fn next_word_byte(bytes: &[u8], mut pos: usize) -> Option<usize> {
-    loop {
-        let b = *bytes.get(pos)?;
-        if is_word(b) {
-            return Some(pos);
-        }
-        pos += 1;
-        if b >= 0x80 {
-            while let Some(chunk) =
-                bytes.get(pos..pos + 8).and_then(|c| <[u8; 8]>::try_from(c).ok())
-                && u64::from_ne_bytes(chunk) & 0x8080_8080_8080_8080 == 0x8080_8080_8080_8080
-            {
-                pos += 8;
-            }
         }
     }
 }
