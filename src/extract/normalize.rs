@@ -7,6 +7,7 @@
 //! mathematical digits (`①`, `❶`, `𝟏`), the heavy plus sign (`➕V`), and runs of Chinese numerals
 //! long enough to be an account number (`一三八…`, with `幺` for one and `〇/零` for zero).
 
+use super::search::char_bit;
 use crate::parse::SourceMap;
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -98,11 +99,9 @@ fn first_foldable(text: &str, from: usize) -> Option<usize> {
         }
         // A run of three-byte characters none of which may fold, in a loop of its own.
         let run_from = pos;
-        while let Some(&[lead @ 0xE0..=0xEF, b1, b2]) = bytes.get(pos..pos + 3) {
-            let code = usize::from(lead & 0x0F) << 12
-                | usize::from(b1 & 0x3F) << 6
-                | usize::from(b2 & 0x3F);
-            if may_fold[code / 64] >> (code % 64) & 1 == 1 {
+        for chunk in bytes[pos..].chunks_exact(3) {
+            let &[lead, b1, b2] = chunk else { break };
+            if lead & 0xF0 != 0xE0 || char_bit(may_fold, lead, b1, b2) {
                 break;
             }
             pos += 3;

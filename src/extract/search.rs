@@ -73,8 +73,15 @@ fn set_bit(bits: &mut [u64], index: usize) {
     }
 }
 
-fn bit(bits: &[u64], index: usize) -> bool {
-    bits.get(index / 64).is_some_and(|word| word >> (index % 64) & 1 == 1)
+/// Bit `index` (below 2^16) of `bits`.
+fn bit(bits: &[u64; 1024], index: usize) -> bool {
+    bits[index >> 6 & 1023] >> (index & 63) & 1 == 1
+}
+
+/// The bit of the three-byte character `lead b1 b2` in `bits` (one bit per code point below
+/// U+10000), without putting its code point together.
+pub(crate) fn char_bit(bits: &[u64; 1024], lead: u8, b1: u8, b2: u8) -> bool {
+    bits[usize::from(lead & 0x0F) << 6 | usize::from(b1 & 0x3F)] >> (b2 & 0x3F) & 1 == 1
 }
 
 /// The hash, to 16 bits, of a run of `len` letters (1 to 8; 8 stands for 8 or more) whose
@@ -208,7 +215,7 @@ impl Searcher {
                         if let Some((x, letters)) = letters_at(bytes, pos)
                             && letters > 0
                         {
-                            if !after_letter && bit(&self.letter_runs[..], run_hash(x, letters)) {
+                            if !after_letter && bit(&self.letter_runs, run_hash(x, letters)) {
                                 try_at(pos, &mut next);
                             }
                             after_letter = true;
@@ -239,13 +246,22 @@ impl Searcher {
                 }
                 LEAD3 => {
                     // A run of three-byte characters (CJK text) in a loop of its own.
-                    while let Some(&[lead @ 0xE0..=0xEF, b1, b2]) = bytes.get(pos..pos + 3) {
-                        let code = code3(lead, b1, b2);
-                        if bit(&self.first_chars[..], code) && self.may_start_here(bytes, pos, code)
+                    let run_from = pos;
+                    for chunk in bytes.get(pos..).unwrap_or_default().chunks_exact(3) {
+                        let &[lead, b1, b2] = chunk else { break };
+                        if lead & 0xF0 != 0xE0 {
+                            break;
+                        }
+                        if char_bit(&self.first_chars, lead, b1, b2)
+                            && self.may_start_here(bytes, pos, code3(lead, b1, b2))
                         {
                             try_at(pos, &mut next);
                         }
                         pos += 3;
+                    }
+                    // Not a whole character: only in a broken text, which a `&str` is not.
+                    if pos == run_from {
+                        pos += 1;
                     }
                 }
                 TRY => {
@@ -261,9 +277,9 @@ impl Searcher {
     /// [`Searcher::first_chars`]: it is a pattern, or it and the character after it may begin
     /// one (a character neither ASCII nor three bytes long is not looked up).
     fn may_start_here(&self, bytes: &[u8], pos: usize, code: usize) -> bool {
-        bit(&self.whole_chars[..], code)
+        bit(&self.whole_chars, code)
             || char_at(bytes, pos + 3)
-                .is_none_or(|second| bit(&self.char_pairs[..], pair_hash(code, second)))
+                .is_none_or(|second| bit(&self.char_pairs, pair_hash(code, second)))
     }
 
     /// The pattern and end of the longest match that starts at `start`. The anchored DFA goes
