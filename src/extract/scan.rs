@@ -65,6 +65,9 @@ pub(crate) fn scan(text: &str, hits: &[Hit], all_words: &[Word]) -> Scan {
     emails_and_handles(text, hits, &mut scan);
     telegram_links(text, hits, &mut scan);
     labelled_words(text, hits, &mut scan);
+    for range in resolve::ids_before_labels(text, hits) {
+        scan.candidates.push(Candidate { range, shape: Shape::Word });
+    }
     // Where candidates overlap, the longest one that starts first stands: an e-mail address
     // over the digits of its local part, a link over its handle.
     scan.candidates.sort_by_key(|c| (c.range.start, std::cmp::Reverse(c.range.end)));
@@ -153,7 +156,9 @@ fn digit_run(text: &str, first_start: usize, first_end: usize, scan: &mut Scan) 
             .take(MAX_DIGIT_GAP + 1)
             .take_while(|b| matches!(b, b' ' | b'-' | b'.'))
             .count();
-        if gap == 0 || gap > MAX_DIGIT_GAP {
+        // An emoji between the groups is a separator too (`138🔸1234🔸5679`).
+        let gap = if gap == 0 { emoji_gap(&text[end..]) } else { gap };
+        if gap == 0 || gap > MAX_DIGIT_GAP && !bytes[end..end + gap].iter().any(|b| *b >= 0x80) {
             break;
         }
         let next = end + gap;
@@ -172,6 +177,20 @@ fn digit_run(text: &str, first_start: usize, first_end: usize, scan: &mut Scan) 
     };
     scan.candidates.push(Candidate { range: start..end, shape: Shape::Digits { groups } });
     end
+}
+
+/// The length of one pictograph (`🔸`, `⭐`, `✨`) and a space either side of it at the start of
+/// `rest`, or 0.
+fn emoji_gap(rest: &str) -> usize {
+    let spaces = |s: &str| s.bytes().take(1).take_while(|b| *b == b' ').count();
+    let lead = spaces(rest);
+    match rest[lead..].chars().next() {
+        Some(c) if matches!(c as u32, 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x1F300..=0x1FAFF) => {
+            let end = lead + c.len_utf8();
+            end + spaces(&rest[end..])
+        }
+        _ => 0,
+    }
 }
 
 /// The shortest word [`address`] looks at: a bech32 address's minimum.
@@ -289,7 +308,8 @@ fn labelled_words(text: &str, hits: &[Hit], scan: &mut Scan) {
         if !matches!(hit.term.label, Some(Label::Wechat | Label::Telegram)) {
             continue;
         }
-        let mut pos = hit.end;
+        // A label's index (`微信2：`) stands between it and the ID.
+        let mut pos = resolve::index_after(text, hit.end).unwrap_or(hit.end);
         let mut next_hit = idx + 1;
         // Whether a connector word or label was skipped (`微信号`, `WeChat ID`): it binds.
         let mut bound = false;

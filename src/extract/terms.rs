@@ -21,6 +21,8 @@ pub(super) const ALIPAY: &[&str] = &[
     "支宝",
     "支付bao",
     "zhi付宝",
+    "支 付 宝",
+    "支 付 寶",
 ];
 pub(super) const WECHAT: &[&str] = &[
     "微信",
@@ -56,6 +58,7 @@ pub(super) const WECHAT: &[&str] = &[
     "加微信",
     "➕微",
     "+微",
+    "微 信",
 ];
 pub(super) const QQ: &[&str] =
     &["qq", "qq号", "qq号码", "扣扣", "企鹅", "🐧", "抠抠", "q号", "扣扣号", "加q", "+q"];
@@ -227,6 +230,14 @@ pub(super) const NOT_ACCOUNT: &[&str] = &[
     "学号",
     "会员号",
     "卡密",
+    "成交量",
+    "成交额",
+    "交易量",
+    "市值",
+    "流通量",
+    "持仓",
+    "volume",
+    "market cap",
 ];
 
 pub(super) const CONNECTORS: &[&str] = &[
@@ -266,6 +277,9 @@ pub(super) const CONNECTORS: &[&str] = &[
     "备注",
     "实名",
     "认证",
+    "賬號",
+    "賬戶",
+    "聯絡",
 ];
 
 /// Trade vocabulary by weight: index 0 is weight 1.
@@ -314,6 +328,13 @@ pub(super) const TRADE: [&[&str]; 4] = [
         "收款地址",
         "payment",
         "pay",
+        "认准本人",
+        "本人唯一",
+        "认准唯一",
+        "其他都是骗子",
+        "其他都是假的",
+        "其余都是骗子",
+        "其它都是骗子",
     ],
     &[
         "汇率",
@@ -345,6 +366,15 @@ pub(super) const TRADE: [&[&str]; 4] = [
         "骗子勿扰",
         "非诚勿扰",
         "骗子滚",
+        "不冻卡",
+        "不冻结",
+        "不冻",
+        "不会冻卡",
+        "不会冻结",
+        "绝不冻卡",
+        "无冻结",
+        "无冻卡",
+        "防冻卡",
     ],
     &[
         "收u",
@@ -404,9 +434,31 @@ pub(super) const TRADE: [&[&str]; 4] = [
     ],
 ];
 
+/// Words that say the identifier right after them is an example, not an account (`示例：0x…`,
+/// `e.g. bc1q…`): `score.rs` vetoes what they stand right before.
+pub(super) const EXAMPLE: &[&str] =
+    &["示例", "例如", "格式如", "格式为", "举例", "样例", "范例", "e.g.", "for example", "example"];
+
 /// Against vocabulary by weight: index 0 is weight 1.
 pub(super) const AGAINST: [&[&str]; 4] = [
-    &["block", "example", "sample", "示例", "例如", "e.g.", "demo", "test", "测试"],
+    &[
+        "block",
+        "example",
+        "sample",
+        "示例",
+        "例如",
+        "e.g.",
+        "demo",
+        "test",
+        "测试",
+        "谨防假冒",
+        "格式如",
+        "格式为",
+        "举例",
+        "样例",
+        "范例",
+        "客服",
+    ],
     &[
         "said",
         "statement",
@@ -477,7 +529,6 @@ pub(super) const AGAINST: [&[&str]; 4] = [
         "确认数",
         "customer service",
         "售后",
-        "客服",
     ],
     &[
         "反诈",
@@ -520,3 +571,21 @@ pub(super) const AGAINST: [&[&str]; 4] = [
         "涉诈",
     ],
 ];
+
+/// Simplified characters of the lists above and their Traditional forms (Taiwan's, where Hong
+/// Kong differs: `帳`, not `賬`; the lists add the Hong Kong connectors themselves). Every
+/// pattern spelt with any of them is also searched for in Traditional (`vocab::table`), so
+/// Big5 pages and HK/TW ads (`微信號`, `支付寶帳號`, `聯繫電話`, `騙子`) read like the others.
+pub(super) const SIMPLIFIED: &str = concat!(
+    "宝号账帐维讯银储记联农邮兴业发华广对户飞机纸电报话码系热线后",
+    "诉举务体诈门铺预约订单运递编证区验价额余数请荐众视频车学会员",
+    "为与详询咨扫备注实认币货虚拟场钱现达购兑换诚担汇结从优丽时当",
+    "骗扰滚砖买卖测试闻据监档处击决舰无块确谨冻说样范仓负",
+);
+/// [`SIMPLIFIED`] character by character.
+pub(super) const TRADITIONAL: &str = concat!(
+    "寶號帳帳維訊銀儲記聯農郵興業發華廣對戶飛機紙電報話碼繫熱線後",
+    "訴舉務體詐門鋪預約訂單運遞編證區驗價額餘數請薦眾視頻車學會員",
+    "為與詳詢諮掃備註實認幣貨虛擬場錢現達購兌換誠擔匯結從優麗時當",
+    "騙擾滾磚買賣測試聞據監檔處擊決艦無塊確謹凍說樣範倉負",
+);

@@ -10,6 +10,7 @@
 use super::scan;
 use super::search::{Searcher, Word};
 use super::terms::*;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -54,6 +55,8 @@ pub(crate) enum Special {
     EmailDot,
     /// `t.me/`, `telegram.me/`: a Telegram link; the handle follows.
     TgLink,
+    /// `示例`, `e.g.`: the identifier right after is an example (`score.rs`).
+    Example,
 }
 
 /// One occurrence of a term in the folded text.
@@ -157,11 +160,17 @@ fn value_follows(bytes: &[u8], end: usize) -> bool {
     rest.first() == Some(&b':') || rest.starts_with("：".as_bytes())
 }
 
-/// The whole vocabulary as (pattern, meaning, strict).
-pub(super) fn table() -> Vec<(&'static str, Term, bool)> {
+/// The whole vocabulary as (pattern, meaning, strict): every pattern as listed, and in
+/// Traditional characters where it has any that differ ([`traditional`]).
+pub(super) fn table() -> Vec<(Cow<'static, str>, Term, bool)> {
     let mut table = Vec::new();
     let mut add = |patterns: &[&'static str], term: Term, strict: bool| {
-        table.extend(patterns.iter().map(|p| (*p, term, strict)));
+        for pattern in patterns {
+            table.push((Cow::Borrowed(*pattern), term, strict));
+            if let Some(variant) = traditional(pattern) {
+                table.push((Cow::Owned(variant), term, strict));
+            }
+        }
     };
     let label = |label: Label| Term { label: Some(label), ..Term::default() };
     let special = |special: Special| Term { special: Some(special), ..Term::default() };
@@ -197,7 +206,24 @@ pub(super) fn table() -> Vec<(&'static str, Term, bool)> {
         false,
     );
     add(&["t.me/", "telegram.me/", "telegram.dog/"], special(Special::TgLink), false);
+    add(EXAMPLE, special(Special::Example), false);
     table
+}
+
+/// `pattern` in Traditional characters ([`TRADITIONAL`]), when that differs.
+fn traditional(pattern: &str) -> Option<String> {
+    let mut changed = false;
+    let variant = pattern
+        .chars()
+        .map(|c| match SIMPLIFIED.chars().position(|s| s == c) {
+            Some(idx) => {
+                changed = true;
+                TRADITIONAL.chars().nth(idx).unwrap_or(c)
+            }
+            None => c,
+        })
+        .collect();
+    changed.then_some(variant)
 }
 
 /// English connector words are not in the automaton: they are among the commonest words of
@@ -281,10 +307,21 @@ mod tests {
     }
 
     #[test]
+    fn traditional_spellings_mean_what_simplified_ones_do() {
+        assert_eq!(SIMPLIFIED.chars().count(), TRADITIONAL.chars().count());
+        assert_eq!(labels("微信號：abc"), [("微信號", Label::Wechat)]);
+        assert_eq!(labels("支付寶帳號：1"), [("支付寶帳號", Label::Alipay)]);
+        assert!(hits("支付寶 帳號")[1].term.connector);
+        assert_eq!(labels("聯繫電話：1"), [("聯繫電話", Label::Phone)]);
+        assert_eq!(terms("騙子")[0].1.against, 4);
+        assert_eq!(terms("承兌")[0].1.trade, 4);
+    }
+
+    #[test]
     fn a_word_can_be_a_label_and_vocabulary() {
         let hit = hits("客服电话")[0];
         assert_eq!(hit.term.label, Some(Label::Service));
         let hit = hits("客服")[0];
-        assert_eq!((hit.term.label, hit.term.against), (Some(Label::Service), 3));
+        assert_eq!((hit.term.label, hit.term.against), (Some(Label::Service), 1));
     }
 }
