@@ -250,13 +250,27 @@ fn trade_word_before(text: &str, hits: &[Hit], hit: &Hit) -> bool {
 }
 
 /// WeChat IDs and Telegram handles written before their label in brackets: `abc123（微信）`,
-/// `otc_desk [TG]`. The ID needs a digit, `_` or `-` (`Contact (WeChat)` names no ID).
+/// `otc_desk [TG]`. The brackets hold labels and connectors only (`Win10（微信PC版）` is not
+/// one), and the ID needs a digit, `_` or `-` (`Contact (WeChat)` names no ID).
 pub(crate) fn ids_before_labels(text: &str, hits: &[Hit]) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let is_id = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
     let mut out = Vec::new();
-    for hit in hits.iter().filter(|h| matches!(h.term.label, Some(Label::Wechat | Label::Telegram)))
-    {
+    for (idx, hit) in hits.iter().enumerate() {
+        if !matches!(hit.term.label, Some(Label::Wechat | Label::Telegram)) {
+            continue;
+        }
+        let mut close = hit.end;
+        for next in &hits[idx + 1..] {
+            let sep = text[close..next.start].trim_start_matches(['/', '、', ' ']);
+            if !sep.is_empty() || next.term.label.is_none() && !next.term.connector {
+                break;
+            }
+            close = next.end;
+        }
+        if !text[close..].trim_start_matches(' ').starts_with([')', '）', ']', '】']) {
+            continue;
+        }
         let before = &text[..hit.start];
         let Some(open) = ["(", "（", "[", "【"].iter().find(|o| before.ends_with(**o)) else {
             continue;

@@ -10,7 +10,7 @@
 //!   trade word is near: "支付宝：…" under "收U" is the advertisement's point. Each distinct
 //!   word counts once near an identifier (its nearest occurrence): a list repeating "USDT" on
 //!   every row says no more than one "USDT". A coin name right after a number (`639,379,089
-//!   USDT`) is an amount, not trade talk, and does not count at all.
+//!   USDT`) is an amount, not trade talk: it weighs 1, as a mere mention does.
 //! - **examples**: an identifier right after `示例`, `例如`, `e.g.` (on its line, with no
 //!   payment label between) is documentation, whatever the page says elsewhere.
 //! - **evidence against**: the vocabulary of news, anti-fraud warnings, shops and customer
@@ -109,8 +109,9 @@ pub(crate) fn judge(
             continue;
         }
         let word = &text[hit.start..hit.end];
+        // An amount's unit is a mere mention of crypto.
         let trade =
-            if is_amount_unit(text, hit) { 0.0 } else { weight * f32::from(hit.term.trade) };
+            weight * if is_amount_unit(text, hit) { 1.0 } else { f32::from(hit.term.trade) };
         let against = weight * f32::from(hit.term.against);
         match seen.iter_mut().find(|(seen, _, _)| seen.eq_ignore_ascii_case(word)) {
             Some(entry) => {

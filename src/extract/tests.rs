@@ -518,6 +518,7 @@ fn an_id_before_its_bracketed_label_is_read() {
     check_text("出U usdt_king8 [TG]", &["telegram usdt_king8 otc"]);
     // A plain word before a label is prose, not an ID.
     check_text("USDT OTC: contact me (WeChat) or 出U abcdefgh（微信）", &[]);
+    check_text("出U 客户端 win10（微信电脑版）", &[]);
 }
 
 #[test]
