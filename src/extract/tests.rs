@@ -531,6 +531,16 @@ fn a_number_before_a_phone_does_not_hide_its_trailing_label() {
     );
 }
 
+#[test]
+fn an_authors_contact_under_an_article_is_not_an_advertisement() {
+    check_text(
+        "USDT 汇率走势分析 本文作者：李四，微信：writer_88，转载请注明出处。今日场外汇率 7.31，分析师认为仍将震荡。",
+        &["wechat writer_88 -"],
+    );
+    // An ad that talks about the rate's trend is still an ad.
+    check_text("今日汇率走势 7.31 收U出U 微信：desk_8821", &["wechat desk_8821 otc"]);
+}
+
 // Lists, tickers and documentation are not advertisements.
 
 #[test]
