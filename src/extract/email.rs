@@ -61,6 +61,14 @@ pub(crate) fn around(
             pos += 1;
             continue;
         }
+        // `。` for `.` before a top-level domain (`name@qq。com`).
+        if let Some(tld) = text[pos..].strip_prefix('。')
+            && is_common_tld(&tld[..tld.bytes().take_while(u8::is_ascii_alphanumeric).count()])
+        {
+            domain.push('.');
+            pos += '。'.len_utf8();
+            continue;
+        }
         let after_spaces = skip_spaces(bytes, pos);
         match dots.iter().find(|dot| dot.start == pos || dot.start == after_spaces) {
             Some(dot) => {
@@ -108,6 +116,12 @@ fn validate(local: &str, domain: &str) -> Result<(), Reject> {
         return Err("e-mail domain ends in an unknown top-level domain");
     }
     Ok(())
+}
+
+/// A generic top-level domain, or `cn`.
+fn is_common_tld(label: &str) -> bool {
+    let label = label.to_ascii_lowercase();
+    label == "cn" || TLDS.contains(&label.as_str())
 }
 
 fn is_local(b: u8) -> bool {

@@ -2,8 +2,8 @@
 //! judged for whether it is advertised for an OTC trade, and tied to its evidence.
 //!
 //! The path, each step its own file:
-//! `normalize` folds obfuscations away → `vocab` finds labels and trade words in one
-//! Aho-Corasick pass (walked by `search`) → `scan` finds candidates by shape in one pass →
+//! `normalize` folds obfuscations away → `vocab` finds labels and trade words (`terms`) and
+//! the words of the text in one pass (`search`) → `scan` finds candidates by shape →
 //! `resolve` reads each with its labels into identifiers (the family files validate) →
 //! `score` judges OTC → `warninglist` vetoes known non-accounts. Synchronous, no IO, never
 //! fails.
@@ -20,6 +20,7 @@ pub(crate) mod scan;
 pub(crate) mod score;
 pub(crate) mod search;
 pub(crate) mod telegram;
+pub(crate) mod terms;
 pub mod value;
 pub(crate) mod vocab;
 pub mod warninglist;
@@ -153,8 +154,8 @@ const CONTEXT_CHARS: usize = 40;
 pub fn findings(doc: &Document, warninglist: &Warninglist) -> Extraction {
     let folded = normalize::fold(&doc.text);
     let text: &str = &folded.text;
-    let hits = vocab::hits(text);
-    let scan = scan::scan(text, &hits);
+    let (hits, words) = vocab::hits_and_words(text);
+    let scan = scan::scan(text, &hits, &words);
     let title = doc.title.as_ref().map(|_| 0..text.find('\n').unwrap_or(text.len()));
     let mut page = score::Page::new(&hits, title.as_ref());
     page.n_hashes = scan.n_hashes;

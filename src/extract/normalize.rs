@@ -7,8 +7,10 @@
 //! mathematical digits (`①`, `❶`, `𝟏`), the heavy plus sign (`➕V`), and runs of Chinese numerals
 //! long enough to be an account number (`一三八…`, with `幺` for one and `〇/零` for zero).
 
+use super::search::char_bit;
 use crate::parse::SourceMap;
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 /// The folded text and its map back to the text it was folded from.
 #[derive(Debug)]
@@ -76,11 +78,12 @@ enum Fold {
 }
 
 /// The byte offset of the first character at or after `from` that folding might change.
-/// ASCII never changes, so it is skipped eight bytes at a time without decoding; CJK ideographs
-/// (U+4000..U+9FFF, three bytes led by 0xE4..=0xE9) never fold either, so only the Chinese
-/// numerals among them are looked at closer (one bit in [`CJK_NUMERALS`]).
+/// ASCII never changes, so it is skipped eight bytes at a time without decoding; three-byte
+/// characters (CJK text and its punctuation) are each looked up in one bit per
+/// code point ([`MAY_FOLD`]), and only those that may fold are looked at closer.
 fn first_foldable(text: &str, from: usize) -> Option<usize> {
     let bytes = text.as_bytes();
+    let may_fold = &*MAY_FOLD;
     let mut pos = from;
     while pos < bytes.len() {
         let lead = bytes[pos];
@@ -94,16 +97,16 @@ fn first_foldable(text: &str, from: usize) -> Option<usize> {
             }
             continue;
         }
-        // A run of CJK ideographs none of which is a numeral, in a loop of its own.
-        let cjk_from = pos;
-        while let &[lead @ 0xE4..=0xE9, b1, b2, ..] = &bytes[pos..]
-            && !is_cjk_numeral(
-                u32::from(lead & 0x0F) << 12 | u32::from(b1 & 0x3F) << 6 | u32::from(b2 & 0x3F),
-            )
-        {
+        // A run of three-byte characters none of which may fold, in a loop of its own.
+        let run_from = pos;
+        for chunk in bytes[pos..].chunks_exact(3) {
+            let &[lead, b1, b2] = chunk else { break };
+            if lead & 0xF0 != 0xE0 || char_bit(may_fold, lead, b1, b2) {
+                break;
+            }
             pos += 3;
         }
-        if pos > cjk_from {
+        if pos > run_from {
             continue;
         }
         let c = text[pos..].chars().next()?;
@@ -115,31 +118,19 @@ fn first_foldable(text: &str, from: usize) -> Option<usize> {
     None
 }
 
-/// The first code point covered by [`CJK_NUMERALS`].
-const CJK_BASE: u32 = 0x4000;
-/// One bit per code point of U+4000..U+9FFF: set for the Chinese numerals ([`numeral_digit`]).
-static CJK_NUMERALS: [u64; 0x6000 / 64] = cjk_numerals();
-
-const fn cjk_numerals() -> [u64; 0x6000 / 64] {
-    let mut bits = [0; 0x6000 / 64];
-    let mut code = CJK_BASE;
-    while code < CJK_BASE + 0x6000 {
+/// One bit per code point of the Basic Multilingual Plane: set for the characters that
+/// [`fold_char`] changes and for the Chinese numerals.
+static MAY_FOLD: LazyLock<Box<[u64; 0x10000 / 64]>> = LazyLock::new(|| {
+    let mut bits = Box::new([0; 0x10000 / 64]);
+    for code in 0..0x10000u32 {
         if let Some(c) = char::from_u32(code)
-            && numeral_digit(c).is_some()
+            && (!matches!(fold_char(c), Fold::Keep) || is_numeral(c))
         {
-            let offset = (code - CJK_BASE) as usize;
-            bits[offset / 64] |= 1 << (offset % 64);
+            bits[code as usize / 64] |= 1 << (code % 64);
         }
-        code += 1;
     }
     bits
-}
-
-/// Whether `code`, in U+4000..U+9FFF, is a Chinese numeral.
-fn is_cjk_numeral(code: u32) -> bool {
-    let offset = code.wrapping_sub(CJK_BASE) as usize;
-    CJK_NUMERALS.get(offset / 64).is_some_and(|word| word >> (offset % 64) & 1 == 1)
-}
+});
 
 fn fold_char(c: char) -> Fold {
     let code = c as u32;
@@ -283,12 +274,16 @@ mod tests {
     }
 
     #[test]
-    fn the_cjk_numeral_bits_agree_with_numeral_digit() {
-        for code in CJK_BASE..CJK_BASE + 0x6000 {
-            let c = char::from_u32(code).unwrap();
-            assert_eq!(is_cjk_numeral(code), is_numeral(c), "{c} U+{code:04X}");
-            assert!(matches!(fold_char(c), Fold::Keep), "{c} U+{code:04X}");
+    fn the_may_fold_bits_agree_with_fold_char_and_numerals() {
+        for code in 0..0x10000u32 {
+            let Some(c) = char::from_u32(code) else { continue };
+            let bit = MAY_FOLD[code as usize / 64] >> (code % 64) & 1 == 1;
+            let folds = !matches!(fold_char(c), Fold::Keep) || is_numeral(c);
+            assert_eq!(bit, folds, "{c} U+{code:04X}");
         }
+        // CJK ideographs fold only when they are numerals.
+        assert!(MAY_FOLD[0x4E00 / 64] & 1 == 1, "一");
+        assert!(MAY_FOLD[0x6587 / 64] >> (0x6587 % 64) & 1 == 0, "文");
     }
 
     #[test]

@@ -26,12 +26,28 @@ pub(crate) struct Resolved {
 /// The labels attached to a candidate.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Labels {
+    /// All of them.
     pub(crate) set: Vec<Label>,
+    /// Those written before the candidate (or over its table column): they name a run's first
+    /// number (`支付宝：138… 159…`).
+    before: Vec<Label>,
+    /// Those written after it: they name a run's last number (`7.25 138… 微信同号`).
+    after: Vec<Label>,
 }
 
 impl Labels {
     pub(crate) fn has(&self, label: Label) -> bool {
         self.set.contains(&label)
+    }
+
+    fn add(&mut self, label: Label, after: bool) {
+        let side = if after { &mut self.after } else { &mut self.before };
+        if !side.contains(&label) {
+            side.push(label);
+        }
+        if !self.set.contains(&label) {
+            self.set.push(label);
+        }
     }
 
     fn payment(&self) -> bool {
@@ -54,7 +70,8 @@ pub(crate) fn labels(text: &str, hits: &[Hit], range: &Range<usize>, tables: boo
     let mut newlines = 0;
     'walk: loop {
         while let Some(c) = text[..pos].chars().next_back() {
-            if !is_glue(c) {
+            // A label may end in a symbol that is glue elsewhere (`V❤`, `🐧`, `✈`).
+            if !is_glue(c) || hit_ending_at(hits, pos).is_some_and(|h| h.term.label.is_some()) {
                 break;
             }
             glue += c.len_utf8();
@@ -66,15 +83,30 @@ pub(crate) fn labels(text: &str, hits: &[Hit], range: &Range<usize>, tables: boo
             }
             pos -= c.len_utf8();
         }
+        // A label's index (`支付宝1：`, `微信(2)：`) stands between it and the value.
+        if labels.set.is_empty()
+            && glue > 0
+            && let Some(start) = index_mark(text, hits, pos)
+        {
+            pos = start;
+        }
         match hit_ending_at(hits, pos) {
+            // A trader's own service desk (`承兑客服微信：`) is not a shop's customer service.
+            Some(hit)
+                if hit.term.label == Some(Label::Service)
+                    && labels.payment()
+                    && trade_word_before(text, hits, hit) =>
+            {
+                pos = hit.start;
+            }
             // The nearest label names the value: an order-number label further back does not
             // overrule `联系电话：` right before it.
             Some(hit) if hit.term.label == Some(Label::NotAccount) && !labels.set.is_empty() => {
                 break;
             }
             Some(hit) if hit.term.label.is_some() || hit.term.connector => {
-                if let Some(label) = hit.term.label.filter(|l| !labels.set.contains(l)) {
-                    labels.set.push(label);
+                if let Some(label) = hit.term.label {
+                    labels.add(label, false);
                 }
                 pos = hit.start;
             }
@@ -142,9 +174,7 @@ fn trailing(text: &str, hits: &[Hit], end: usize, labels: &mut Labels) {
     });
     if bracketed || same_number || line_ends {
         for label in found {
-            if !labels.set.contains(&label) {
-                labels.set.push(label);
-            }
+            labels.add(label, true);
         }
     }
 }
@@ -174,10 +204,92 @@ fn column_header(text: &str, hits: &[Hit], range: &Range<usize>, labels: &mut La
     let Some(cell) = cell_range(text, header, column) else { return };
     let first = hits.partition_point(|hit| hit.start < cell.start);
     for hit in hits[first..].iter().take_while(|hit| hit.end <= cell.end) {
-        if let Some(label) = hit.term.label.filter(|l| !labels.set.contains(l)) {
-            labels.set.push(label);
+        if let Some(label) = hit.term.label {
+            labels.add(label, false);
         }
     }
+}
+
+/// Where the label ends whose index ends at `pos`: the index is one or two digits, maybe in
+/// brackets or after `#`, right after a label other than a service's (`支付宝1`, `微信(2`,
+/// `卡#3`, `订单号1`).
+fn index_mark(text: &str, hits: &[Hit], pos: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let digits = bytes[..pos].iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if !(1..=2).contains(&digits) {
+        return None;
+    }
+    let start = pos - digits;
+    let open = ["(", "（", "#", "No.", "no."].iter().find(|o| text[..start].ends_with(**o));
+    let label_end = start - open.map_or(0, |o| o.len());
+    hit_ending_at(hits, label_end)
+        .filter(|hit| hit.term.label.is_some_and(|l| l != Label::Service))
+        .map(|_| label_end)
+}
+
+/// The end of a label's index that starts at `pos` (right after the label): one or two digits,
+/// maybe in brackets or after `#`, then a colon (`微信2：`, `微信(2)：`).
+pub(crate) fn index_after(text: &str, pos: usize) -> Option<usize> {
+    let rest = &text[pos..];
+    let open = ["(", "（", "#"].iter().find(|o| rest.starts_with(**o)).map_or(0, |o| o.len());
+    let digits = rest[open..].bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=2).contains(&digits) {
+        return None;
+    }
+    let after = &rest[open + digits..];
+    let close =
+        [")", "）"].iter().find(|c| open > 0 && after.starts_with(**c)).map_or(0, |c| c.len());
+    after[close..].starts_with([':', '：']).then_some(pos + open + digits + close)
+}
+
+/// Whether a strong trade word (`承兑`, `U商`, `OTC`) stands right before the label `hit`,
+/// across spaces at most.
+fn trade_word_before(text: &str, hits: &[Hit], hit: &Hit) -> bool {
+    let end = text[..hit.start].trim_end_matches(' ').len();
+    hit.start - end <= 2 && hit_ending_at(hits, end).is_some_and(|h| h.term.trade >= 3)
+}
+
+/// WeChat IDs and Telegram handles written before their label in brackets: `abc123（微信）`,
+/// `otc_desk [TG]`. The brackets hold labels and connectors only (`Win10（微信PC版）` is not
+/// one), and the ID needs a digit, `_` or `-` (`Contact (WeChat)` names no ID).
+pub(crate) fn ids_before_labels(text: &str, hits: &[Hit]) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let is_id = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    let mut out = Vec::new();
+    for (idx, hit) in hits.iter().enumerate() {
+        if !matches!(hit.term.label, Some(Label::Wechat | Label::Telegram)) {
+            continue;
+        }
+        let mut close = hit.end;
+        for next in &hits[idx + 1..] {
+            let sep = text[close..next.start].trim_start_matches(['/', '、', ' ']);
+            if !sep.is_empty() || next.term.label.is_none() && !next.term.connector {
+                break;
+            }
+            close = next.end;
+        }
+        if !text[close..].trim_start_matches(' ').starts_with([')', '）', ']', '】']) {
+            continue;
+        }
+        let before = &text[..hit.start];
+        let Some(open) = ["(", "（", "[", "【"].iter().find(|o| before.ends_with(**o)) else {
+            continue;
+        };
+        let end = before[..before.len() - open.len()].trim_end_matches(' ').len();
+        if before.len() - open.len() - end > 1 {
+            continue;
+        }
+        let start = end - bytes[..end].iter().rev().take_while(|b| is_id(**b)).count();
+        let word = &bytes[start..end];
+        let marked = start > 0 && matches!(bytes[start - 1], b'@' | b'.' | b'/' | b'#');
+        if word.first().is_some_and(u8::is_ascii_alphabetic)
+            && word.iter().any(|b| !b.is_ascii_alphabetic())
+            && !marked
+        {
+            out.push(start..end);
+        }
+    }
+    out
 }
 
 /// The line holding `start..end`, when it is short enough to be a table row; looking no
@@ -330,7 +442,7 @@ fn digits(
         let mut taken = false;
         for last in (idx..groups.len()).rev() {
             let sub: String = groups[idx..=last].iter().map(|g| &text[g.clone()]).collect();
-            let sub_labels = if idx == 0 { labels.clone() } else { Labels::default() };
+            let sub_labels = sub_labels(labels, idx == 0, last + 1 == groups.len());
             if let Ok(mut ids) =
                 number(&sub, &lens[idx..=last], &sub_labels, groups[idx].start..groups[last].end)
             {
@@ -345,6 +457,18 @@ fn digits(
         }
     }
     if found.is_empty() { whole } else { Ok(found) }
+}
+
+/// The labels of a sub-run: those before the run if it comes first, those after it if last.
+fn sub_labels(labels: &Labels, first: bool, last: bool) -> Labels {
+    let mut out = Labels::default();
+    for label in labels.before.iter().filter(|_| first) {
+        out.add(*label, false);
+    }
+    for label in labels.after.iter().filter(|_| last) {
+        out.add(*label, true);
+    }
+    out
 }
 
 /// Reads one number (`digits` with separators removed) under `labels`.

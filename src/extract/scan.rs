@@ -3,6 +3,7 @@
 //! Telegram links and handles, and the words that follow a WeChat or Telegram label. Nothing
 //! here decides what a candidate is; `resolve.rs` does, with the labels around it.
 
+use super::search::Word;
 use super::vocab::{self, Hit, Label, Special};
 use super::{crypto, email, resolve, telegram};
 use std::ops::Range;
@@ -56,13 +57,17 @@ pub(crate) struct Scan {
 /// (`189 - 8744 - 1266`).
 const MAX_DIGIT_GAP: usize = 3;
 
-/// Scans `text` (folded) with its vocabulary `hits` (sorted, non-overlapping).
-pub(crate) fn scan(text: &str, hits: &[Hit]) -> Scan {
+/// Scans `text` (folded) with its vocabulary `hits` (sorted, non-overlapping) and the words
+/// kept by the same pass.
+pub(crate) fn scan(text: &str, hits: &[Hit], all_words: &[Word]) -> Scan {
     let mut scan = Scan::default();
-    words(text, hits, &mut scan);
+    words(text, hits, all_words, &mut scan);
     emails_and_handles(text, hits, &mut scan);
     telegram_links(text, hits, &mut scan);
     labelled_words(text, hits, &mut scan);
+    for range in resolve::ids_before_labels(text, hits) {
+        scan.candidates.push(Candidate { range, shape: Shape::Word });
+    }
     // Where candidates overlap, the longest one that starts first stands: an e-mail address
     // over the digits of its local part, a link over its handle.
     scan.candidates.sort_by_key(|c| (c.range.start, std::cmp::Reverse(c.range.end)));
@@ -98,25 +103,22 @@ pub(crate) fn hit_starting_at(hits: &[Hit], pos: usize) -> Option<&Hit> {
     hits.get(idx).filter(|hit| hit.start == pos)
 }
 
-/// Word runs (`[A-Za-z0-9_]+`): digit runs and address-like words. Not inlined: on its own
-/// the byte loop keeps what it needs in registers.
-#[inline(never)]
-fn words(text: &str, hits: &[Hit], scan: &mut Scan) {
-    let bytes = text.as_bytes();
+/// Whether `words` needs to see `word`: a digit run, a label glued to digits, or a word as
+/// long as an address. The common word, short and all letters, is not kept.
+pub(crate) fn wanted(word: &Word) -> bool {
+    word.digits_from == word.start
+        || word.digits_from < word.end && word.digits_from - word.start >= 2
+        || word.end - word.start >= MIN_ADDRESS_LEN
+}
+
+/// Word runs (`[A-Za-z0-9_]+`, found by `vocab`'s pass, the [`wanted`] ones): digit runs and
+/// address-like words.
+fn words(text: &str, hits: &[Hit], words: &[Word], scan: &mut Scan) {
+    // A digit run may take in the words after it (`189 - 8744`): they are passed over.
     let mut pos = 0;
-    while let Some(start) = next_word_byte(bytes, pos) {
-        // One pass over the word finds its end and where its trailing digits begin
-        // (`start` for an all-digit word).
-        let mut end = start;
-        let mut digits_from = start;
-        while let Some(&b) = bytes.get(end) {
-            if !is_word(b) {
-                break;
-            }
-            end += 1;
-            if !b.is_ascii_digit() {
-                digits_from = end;
-            }
+    for &Word { start, digits_from, end } in words {
+        if start < pos {
+            continue;
         }
         if digits_from == start {
             pos = digit_run(text, start, end, scan);
@@ -141,26 +143,6 @@ fn words(text: &str, hits: &[Hit], scan: &mut Scan) {
     }
 }
 
-/// The first word byte at or after `pos`. Non-ASCII bytes (CJK text) are skipped eight at a
-/// time.
-fn next_word_byte(bytes: &[u8], mut pos: usize) -> Option<usize> {
-    loop {
-        let b = *bytes.get(pos)?;
-        if is_word(b) {
-            return Some(pos);
-        }
-        pos += 1;
-        if b >= 0x80 {
-            while let Some(chunk) =
-                bytes.get(pos..pos + 8).and_then(|c| <[u8; 8]>::try_from(c).ok())
-                && u64::from_ne_bytes(chunk) & 0x8080_8080_8080_8080 == 0x8080_8080_8080_8080
-            {
-                pos += 8;
-            }
-        }
-    }
-}
-
 /// Extends the digit group `first_start..first_end` over separators into a whole run, records
 /// it, and returns where scanning goes on.
 fn digit_run(text: &str, first_start: usize, first_end: usize, scan: &mut Scan) -> usize {
@@ -174,7 +156,9 @@ fn digit_run(text: &str, first_start: usize, first_end: usize, scan: &mut Scan) 
             .take(MAX_DIGIT_GAP + 1)
             .take_while(|b| matches!(b, b' ' | b'-' | b'.'))
             .count();
-        if gap == 0 || gap > MAX_DIGIT_GAP {
+        // An emoji between the groups is a separator too (`138🔸1234🔸5679`).
+        let gap = if gap == 0 { emoji_gap(&text[end..]) } else { gap };
+        if gap == 0 || gap > MAX_DIGIT_GAP && !bytes[end..end + gap].iter().any(|b| *b >= 0x80) {
             break;
         }
         let next = end + gap;
@@ -193,6 +177,20 @@ fn digit_run(text: &str, first_start: usize, first_end: usize, scan: &mut Scan) 
     };
     scan.candidates.push(Candidate { range: start..end, shape: Shape::Digits { groups } });
     end
+}
+
+/// The length of one pictograph (`🔸`, `⭐`, `✨`) and a space either side of it at the start of
+/// `rest`, or 0.
+fn emoji_gap(rest: &str) -> usize {
+    let spaces = |s: &str| s.bytes().take(1).take_while(|b| *b == b' ').count();
+    let lead = spaces(rest);
+    match rest[lead..].chars().next() {
+        Some(c) if matches!(c as u32, 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x1F300..=0x1FAFF) => {
+            let end = lead + c.len_utf8();
+            end + spaces(&rest[end..])
+        }
+        _ => 0,
+    }
 }
 
 /// The shortest word [`address`] looks at: a bech32 address's minimum.
@@ -310,7 +308,8 @@ fn labelled_words(text: &str, hits: &[Hit], scan: &mut Scan) {
         if !matches!(hit.term.label, Some(Label::Wechat | Label::Telegram)) {
             continue;
         }
-        let mut pos = hit.end;
+        // A label's index (`微信2：`) stands between it and the ID.
+        let mut pos = resolve::index_after(text, hit.end).unwrap_or(hit.end);
         let mut next_hit = idx + 1;
         // Whether a connector word or label was skipped (`微信号`, `WeChat ID`): it binds.
         let mut bound = false;

@@ -7,7 +7,12 @@
 //!   `收U`, `承兑`, `OTC`), counted in full on the identifier's own line and with a linear decay
 //!   out to [`WINDOW`] bytes either side; plus a little for the rest of the page (an ad page
 //!   repeats itself) and for the title. A payment label on the identifier adds to it when some
-//!   trade word is near: "支付宝：…" under "收U" is the advertisement's point.
+//!   trade word is near: "支付宝：…" under "收U" is the advertisement's point. Each distinct
+//!   word counts once near an identifier (its nearest occurrence): a list repeating "USDT" on
+//!   every row says no more than one "USDT". A coin name right after a number (`639,379,089
+//!   USDT`) is an amount, not trade talk: it weighs 1, as a mere mention does.
+//! - **examples**: an identifier right after `示例`, `例如`, `e.g.` (on its line, with no
+//!   payment label between) is documentation, whatever the page says elsewhere.
 //! - **evidence against**: the vocabulary of news, anti-fraud warnings, shops and customer
 //!   service, block explorers and documentation, counted the same way but with the page-wide
 //!   part weighing more, because these are properties of the whole page (a news story quotes
@@ -20,7 +25,7 @@
 //! function of that margin, so it is above one half of the confidence for OTC findings and
 //! below it for the rest.
 
-use super::vocab::{Hit, Label};
+use super::vocab::{Hit, Label, Special};
 use std::ops::Range;
 
 /// Distance in bytes (of folded text) over which a word's weight decays to zero. About 80 CJK
@@ -82,10 +87,14 @@ pub(crate) fn judge(
     let lo = range.start.saturating_sub(WINDOW);
     let hi = range.end + WINDOW;
     let first = hits.partition_point(|hit| hit.end <= lo);
-    let mut local_trade = 0.0;
-    let mut local_against = 0.0;
+    // Each distinct word near the identifier, with its largest weighted trade and against.
+    let mut seen: Vec<(&str, f32, f32)> = Vec::new();
     let mut strongest: Option<(f32, &Hit)> = None;
+    let mut example = false;
     for hit in hits[first..].iter().take_while(|hit| hit.start < hi) {
+        if hit.term.special == Some(Special::Example) {
+            example |= introduces(text, hits, hit, range, &line);
+        }
         let weight = if hit.start >= line.start && hit.end <= line.end {
             1.0
         } else {
@@ -99,13 +108,24 @@ pub(crate) fn judge(
         if weight <= 0.0 {
             continue;
         }
-        let trade = weight * f32::from(hit.term.trade);
-        local_trade += trade;
-        local_against += weight * f32::from(hit.term.against);
+        let word = &text[hit.start..hit.end];
+        // An amount's unit is a mere mention of crypto.
+        let trade =
+            weight * if is_amount_unit(text, hit) { 1.0 } else { f32::from(hit.term.trade) };
+        let against = weight * f32::from(hit.term.against);
+        match seen.iter_mut().find(|(seen, _, _)| seen.eq_ignore_ascii_case(word)) {
+            Some(entry) => {
+                entry.1 = entry.1.max(trade);
+                entry.2 = entry.2.max(against);
+            }
+            None => seen.push((word, trade, against)),
+        }
         if trade > 0.0 && strongest.is_none_or(|(best, _)| trade > best) {
             strongest = Some((trade, hit));
         }
     }
+    let local_trade: f32 = seen.iter().map(|(_, trade, _)| trade).sum();
+    let local_against: f32 = seen.iter().map(|(_, _, against)| against).sum();
     let mut reasons = Vec::new();
     let mut trade =
         local_trade.min(12.0) + (page.trade * 0.1).min(2.0) + page.title_trade.min(4.0) * 0.5;
@@ -125,6 +145,10 @@ pub(crate) fn judge(
         against += 6.0;
         reasons.push("labelled as customer service, press or complaints".to_owned());
     }
+    if example {
+        against += 8.0;
+        reasons.push("written as an example".to_owned());
+    }
     if page.n_wallets >= 4 && page.n_hashes >= 2 {
         against += 4.0;
         reasons.push("page lists many addresses and transaction hashes (explorer)".to_owned());
@@ -138,6 +162,41 @@ pub(crate) fn judge(
         reasons.push("no trade vocabulary near it".to_owned());
     }
     Judgement { otc, margin, reasons }
+}
+
+/// Bytes before an identifier within which an example word (`示例：`) introduces it.
+const EXAMPLE_REACH: usize = 40;
+
+/// Whether the example word `hit` introduces the identifier at `range`: it stands on the
+/// identifier's `line` at most [`EXAMPLE_REACH`] bytes before it, with no payment label between
+/// (`例如 支付宝：…` is not an example of an address).
+fn introduces(
+    text: &str,
+    hits: &[Hit],
+    hit: &Hit,
+    range: &Range<usize>,
+    line: &Range<usize>,
+) -> bool {
+    if hit.start < line.start || hit.end > range.start || range.start - hit.end > EXAMPLE_REACH {
+        return false;
+    }
+    let between = hits.partition_point(|h| h.start < hit.end);
+    let labelled = hits[between..].iter().take_while(|h| h.end <= range.start).any(|h| {
+        matches!(h.term.label, Some(Label::Alipay | Label::Wechat | Label::Qq | Label::Bank))
+    });
+    !labelled && !text[hit.end..range.start].contains('\n')
+}
+
+/// Whether the weak trade word `hit` (a coin name, weight 2 at most) is the unit of an amount
+/// written right before it: `639,379,089 USDT`, `0.5BTC`.
+fn is_amount_unit(text: &str, hit: &Hit) -> bool {
+    hit.term.trade <= 2
+        && text[hit.start..hit.end].bytes().all(|b| b.is_ascii_alphanumeric())
+        && text[..hit.start]
+            .trim_end_matches(' ')
+            .bytes()
+            .next_back()
+            .is_some_and(|b| b.is_ascii_digit())
 }
 
 /// The score of an identifier of validation `confidence` judged with `margin`: logistic in the

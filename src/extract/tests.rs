@@ -451,3 +451,139 @@ fn context_is_forty_characters_either_side_on_one_line() {
     }
     assert_eq!(context("a  b\n138 c", 5..8), "a b 138 c");
 }
+
+// Ads in their own words: warnings about imitators, promises, the dealer's own service desk.
+
+#[test]
+fn ads_that_warn_of_imitators_or_promise_no_freezing_are_ads() {
+    check_text("出U 认准本人，谨防假冒 支付宝：15987650001", &["alipay +8615987650001 otc"]);
+    check_text("收U 不冻卡 秒到 微信：trader_77x", &["wechat trader_77x otc"]);
+    check_text("收U 支付宝：15987650002，其他都是骗子", &["alipay +8615987650002 otc"]);
+    check_text("出U 支付宝：15987650003 有问题联系客服", &["alipay +8615987650003 otc"]);
+    check_text("U商 客服微信：desk_9988", &["wechat desk_9988 otc"]);
+}
+
+#[test]
+fn warnings_that_quote_ad_words_stay_warnings() {
+    check_text(
+        "警方提醒：谨防假冒客服诈骗，骗子自称不冻卡、其他都是骗子，受害人被骗。涉案微信：fake_1234",
+        &["wechat fake_1234 -"],
+    );
+    check_text("商城 包邮 七天无理由 客服微信：shop_abc123", &["wechat shop_abc123 -"]);
+    check_text("收U 客服电话：15987650004", &["phone +8615987650004 -"]);
+    check_text("出U 售后 客服微信：shop_abc124", &["wechat shop_abc124 -"]);
+}
+
+// Labels that end in a symbol, carry an index, or are written in Traditional characters.
+
+#[test]
+fn emoji_labels_name_their_values() {
+    check_text("出U 承兑 V❤：kx7ab12c", &["wechat kx7ab12c otc"]);
+    check_text("出U 承兑 薇❤ kx7ab12d", &["wechat kx7ab12d otc"]);
+    check_text("收U 🐧：98641891", &["qq 98641891 otc"]);
+    check_text("收U ✈️：fast_otc88", &["telegram fast_otc88 otc"]);
+    // A symbol that is no label is still glue: a QQ number needs its label.
+    check_text("收U ❤：98641891 ⭐ abcd1234", &[]);
+}
+
+#[test]
+fn numbered_labels_keep_their_kind() {
+    check_text(
+        "出U 支付宝1：15987650011 支付宝(2)：15987650012 微信③：wx_rot_77",
+        &["alipay +8615987650011 otc", "alipay +8615987650012 otc", "wechat wx_rot_77 otc"],
+    );
+    check_text("收U 收款卡2：6217001234567890122", &["bank_card 6217001234567890122 otc"]);
+    // An index without a label labels nothing; an order number's index keeps it an order's.
+    check_text("收U 2：15987650013", &["phone +8615987650013 otc"]);
+    check_text("收U 订单号1：15987650014", &[]);
+}
+
+#[test]
+fn traditional_labels_and_connectors_are_read() {
+    check_text("收U出U 微信號：trade_tw88", &["wechat trade_tw88 otc"]);
+    check_text("收U出U 支付寶帳號：15987650021", &["alipay +8615987650021 otc"]);
+    check_text("出幣 聯繫電話：15987650022 匯率好", &["phone +8615987650022 otc"]);
+    check_text(
+        "新聞：警方查處詐騙團夥，冒充場外交易，受害人被騙。微信號：scam_tw12",
+        &["wechat scam_tw12 -"],
+    );
+}
+
+#[test]
+fn an_id_before_its_bracketed_label_is_read() {
+    check_text(
+        "收U出U 秒结 zk88trade（微信） @otc_desk9",
+        &["wechat zk88trade otc", "telegram otc_desk9 otc"],
+    );
+    check_text("出U usdt_king8 [TG]", &["telegram usdt_king8 otc"]);
+    // A plain word before a label is prose, not an ID.
+    check_text("USDT OTC: contact me (WeChat) or 出U abcdefgh（微信）", &[]);
+    check_text("出U 客户端 win10（微信电脑版）", &[]);
+}
+
+#[test]
+fn a_number_before_a_phone_does_not_hide_its_trailing_label() {
+    check_text("收U 7.25 15987650031 微信同号", &["wechat +8615987650031 otc"]);
+    // The leading label names the first number of a run, the trailing one the last.
+    check_text(
+        "收U 支付宝：15987650032 15987650033（微信）",
+        &["alipay +8615987650032 otc", "wechat +8615987650033 otc"],
+    );
+}
+
+#[test]
+fn an_authors_contact_under_an_article_is_not_an_advertisement() {
+    check_text(
+        "USDT 汇率走势分析 本文作者：李四，微信：writer_88，转载请注明出处。今日场外汇率 7.31，分析师认为仍将震荡。",
+        &["wechat writer_88 -"],
+    );
+    // An ad that talks about the rate's trend is still an ad.
+    check_text("今日汇率走势 7.31 收U出U 微信：desk_8821", &["wechat desk_8821 otc"]);
+}
+
+// Lists, tickers and documentation are not advertisements.
+
+#[test]
+fn amounts_in_a_coin_do_not_add_up_to_an_advertisement() {
+    check_text(
+        "Top holders\n1. TBap3SFKMkafdTqTvitX2MhBUdnTLVa2FL 639,379,089 USDT\n\
+         2. TRKTZhg8kfW6iMcYbYi2Hg5MxsEYGXPmpY 400,236,040 USDT\n\
+         3. TH3t8VKXPyRYzYio8p4Ne8pFUqLET4gqNc 12,000,000 USDT",
+        &[
+            "tron TBap3SFKMkafdTqTvitX2MhBUdnTLVa2FL -",
+            "tron TRKTZhg8kfW6iMcYbYi2Hg5MxsEYGXPmpY -",
+            "tron TH3t8VKXPyRYzYio8p4Ne8pFUqLET4gqNc -",
+        ],
+    );
+    check_text("BTC/USDT 最新价 67000 24h成交量 15987650041 USDT", &[]);
+    // One trade word of weight is still an ad.
+    check_text(
+        "收U 500 USDT起 TBap3SFKMkafdTqTvitX2MhBUdnTLVa2FL",
+        &["tron TBap3SFKMkafdTqTvitX2MhBUdnTLVa2FL otc"],
+    );
+}
+
+#[test]
+fn example_addresses_in_documentation_are_not_advertisements() {
+    check_text(
+        "本平台支持 OTC 场外交易。示例：ERC20 地址格式如 0xbe71f71038e95117227f71Ce521164851748bf90",
+        &["eth 0xbe71f71038e95117227f71ce521164851748bf90 -"],
+    );
+    check_text(
+        "OTC desk API. Deposit to a TRC20 address, e.g. TBap3SFKMkafdTqTvitX2MhBUdnTLVa2FL",
+        &["tron TBap3SFKMkafdTqTvitX2MhBUdnTLVa2FL -"],
+    );
+    // An example word further back, or before a payment label, vetoes nothing.
+    check_text("收U 例如 支付宝：15987650051", &["alipay +8615987650051 otc"]);
+}
+
+// Obfuscations.
+
+#[test]
+fn emoji_separators_spaced_labels_and_ideographic_dots_are_read_through() {
+    check_text("收U 支付宝：159🔸8765🔸0061", &["alipay +8615987650061 otc"]);
+    check_text("收U 支 付 宝：15987650062", &["alipay +8615987650062 otc"]);
+    check_text("收U 邮箱：otc888@qq。com", &["email otc888@qq.com otc"]);
+    // `。` ends a sentence anywhere else.
+    check_text("收U 邮箱：otc888@qq。下次见", &[]);
+}

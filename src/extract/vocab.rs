@@ -7,8 +7,10 @@
 //! The lists are data: extend them here, with a test in `extract/tests.rs`. Weights are read by
 //! `score.rs`, which explains them.
 
-use super::search;
-use aho_corasick::dfa::DFA;
+use super::scan;
+use super::search::{Searcher, Word};
+use super::terms::*;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -53,6 +55,8 @@ pub(crate) enum Special {
     EmailDot,
     /// `t.me/`, `telegram.me/`: a Telegram link; the handle follows.
     TgLink,
+    /// `示例`, `e.g.`: the identifier right after is an example (`score.rs`).
+    Example,
 }
 
 /// One occurrence of a term in the folded text.
@@ -66,10 +70,17 @@ pub(crate) struct Hit {
 /// Finds every term in `text`, leftmost-longest, keeping only matches that stand on word
 /// boundaries where they are made of ASCII letters (so `eth` in `method` is not a hit), and
 /// single-character labels only where a value follows at once (`V：abc`, not the `V` of `V 2`).
-pub(crate) fn hits(text: &str) -> Vec<Hit> {
+/// The same pass collects the words that `scan::words` looks at ([`scan::wanted`]).
+pub(crate) fn hits_and_words(text: &str) -> (Vec<Hit>, Vec<Word>) {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    search::for_each_match(&VOCABULARY.automaton, bytes, |pattern, start, end| {
+    let mut words = Vec::new();
+    let on_word = |word: Word| {
+        if scan::wanted(&word) {
+            words.push(word);
+        }
+    };
+    let on_match = |pattern: usize, start: usize, end: usize| {
         if !on_word_boundaries(bytes, start, end) {
             return;
         }
@@ -87,8 +98,14 @@ pub(crate) fn hits(text: &str) -> Vec<Hit> {
         if term != Term::default() {
             out.push(Hit { start, end, term });
         }
-    });
-    out
+    };
+    VOCABULARY.searcher.search(text, on_match, on_word);
+    (out, words)
+}
+
+#[cfg(test)]
+pub(crate) fn hits(text: &str) -> Vec<Hit> {
+    hits_and_words(text).0
 }
 
 struct Entry {
@@ -99,7 +116,7 @@ struct Entry {
 }
 
 struct Vocabulary {
-    automaton: DFA,
+    searcher: Searcher,
     entries: Vec<Entry>,
 }
 
@@ -118,9 +135,9 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
         entry.strict |= strict;
     }
     // A full DFA: a few hundred KiB built once, and the fastest search (bench/RESULTS.md).
-    let automaton =
-        search::build(merged.keys()).expect("the vocabulary is a fixed, valid pattern set");
-    Vocabulary { automaton, entries: merged.into_values().collect() }
+    let searcher =
+        Searcher::new(merged.keys()).expect("the vocabulary is a fixed, valid pattern set");
+    Vocabulary { searcher, entries: merged.into_values().collect() }
 });
 
 fn on_word_boundaries(bytes: &[u8], start: usize, end: usize) -> bool {
@@ -143,11 +160,17 @@ fn value_follows(bytes: &[u8], end: usize) -> bool {
     rest.first() == Some(&b':') || rest.starts_with("：".as_bytes())
 }
 
-/// The whole vocabulary as (pattern, meaning, strict).
-pub(super) fn table() -> Vec<(&'static str, Term, bool)> {
+/// The whole vocabulary as (pattern, meaning, strict): every pattern as listed, and in
+/// Traditional characters where it has any that differ ([`traditional`]).
+pub(super) fn table() -> Vec<(Cow<'static, str>, Term, bool)> {
     let mut table = Vec::new();
     let mut add = |patterns: &[&'static str], term: Term, strict: bool| {
-        table.extend(patterns.iter().map(|p| (*p, term, strict)));
+        for pattern in patterns {
+            table.push((Cow::Borrowed(*pattern), term, strict));
+            if let Some(variant) = traditional(pattern) {
+                table.push((Cow::Owned(variant), term, strict));
+            }
+        }
     };
     let label = |label: Label| Term { label: Some(label), ..Term::default() };
     let special = |special: Special| Term { special: Some(special), ..Term::default() };
@@ -183,235 +206,26 @@ pub(super) fn table() -> Vec<(&'static str, Term, bool)> {
         false,
     );
     add(&["t.me/", "telegram.me/", "telegram.dog/"], special(Special::TgLink), false);
+    add(EXAMPLE, special(Special::Example), false);
     table
 }
 
-const ALIPAY: &[&str] = &[
-    "支付宝",
-    "支付寶",
-    "支付宝号",
-    "支付宝账号",
-    "zfb",
-    "alipay",
-    "ali pay",
-    "吱付宝",
-    "支f宝",
-    "支负宝",
-    "只付宝",
-    "芝付宝",
-    "枝付宝",
-    "zhifubao",
-    "阿里支付",
-    "支宝",
-    "支付bao",
-    "zhi付宝",
-];
-const WECHAT: &[&str] = &[
-    "微信",
-    "微信号",
-    "微信支付",
-    "薇信",
-    "威信",
-    "维信",
-    "徽信",
-    "溦信",
-    "嶶信",
-    "微訊",
-    "v信",
-    "vx",
-    "wx",
-    "weixin",
-    "wechat",
-    "we chat",
-    "wechat pay",
-    "wechat id",
-    "加微",
-    "加薇",
-    "加v",
-    "+v",
-    "v❤",
-    "v♥",
-    "v❤️",
-    "微❤",
-    "薇❤",
-    "vx号",
-    "wx号",
-    "vx号码",
-    "加微信",
-    "➕微",
-    "+微",
-];
-const QQ: &[&str] =
-    &["qq", "qq号", "qq号码", "扣扣", "企鹅", "🐧", "抠抠", "q号", "扣扣号", "加q", "+q"];
-const BANK: &[&str] = &[
-    "银行卡",
-    "银行卡号",
-    "卡号",
-    "银行账号",
-    "银行帐号",
-    "银行账户",
-    "收款卡",
-    "储蓄卡",
-    "借记卡",
-    "银联",
-    "银联卡",
-    "工行",
-    "建行",
-    "农行",
-    "中行",
-    "招行",
-    "交行",
-    "邮储",
-    "工商银行",
-    "建设银行",
-    "农业银行",
-    "中国银行",
-    "招商银行",
-    "交通银行",
-    "邮政储蓄",
-    "邮储银行",
-    "民生银行",
-    "兴业银行",
-    "浦发银行",
-    "中信银行",
-    "光大银行",
-    "平安银行",
-    "华夏银行",
-    "广发银行",
-    "农商银行",
-    "信用社",
-    "bank card",
-    "card no",
-    "card number",
-    "bank account",
-    "debit card",
-    "unionpay",
-    "银行卡账号",
-    "对公账户",
-    "收款账户",
-];
-const TELEGRAM: &[&str] = &[
-    "tg",
-    "telegram",
-    "飞机",
-    "纸飞机",
-    "电报",
-    "飞机号",
-    "电报号",
-    "tg号",
-    "小飞机",
-    "飞机联系",
-    "✈",
-    "✈️",
-];
-const PHONE: &[&str] = &[
-    "电话",
-    "手机",
-    "手机号",
-    "手机号码",
-    "联系电话",
-    "tel",
-    "phone",
-    "mobile",
-    "call",
-    "联系方式",
-    "whatsapp",
-];
-const EMAIL: &[&str] = &["邮箱", "email", "e-mail", "mail", "电子邮件", "邮件"];
-const SERVICE: &[&str] = &[
-    "客服",
-    "客服电话",
-    "客服热线",
-    "售后",
-    "售后电话",
-    "投诉",
-    "投诉电话",
-    "举报",
-    "举报电话",
-    "热线",
-    "服务热线",
-    "hotline",
-    "customer service",
-    "support",
-    "press",
-    "media",
-    "enquiries",
-    "inquiries",
-    "媒体",
-    "招聘",
-    "报警",
-    "反诈",
-    "官方客服",
-    "前台",
-    "门店",
-    "店铺",
-    "预约",
-];
-const NOT_ACCOUNT: &[&str] = &[
-    "订单号",
-    "单号",
-    "订单",
-    "物流单号",
-    "运单号",
-    "快递单号",
-    "交易号",
-    "流水号",
-    "编号",
-    "身份证",
-    "身份证号",
-    "工号",
-    "合同号",
-    "发票",
-    "批号",
-    "型号",
-    "邮编",
-    "区号",
-    "密码",
-    "验证码",
-    "序列号",
-    "交易哈希",
-    "哈希",
-    "合约",
-    "合约地址",
-    "order",
-    "order no",
-    "order id",
-    "tracking",
-    "tracking no",
-    "txid",
-    "tx",
-    "hash",
-    "tx hash",
-    "transaction id",
-    "contract",
-    "serial",
-    "invoice",
-    "价格",
-    "金额",
-    "余额",
-    "数量",
-    "amount",
-    "price",
-    "balance",
-    "qq群",
-    "群号",
-    "群",
-    "邀请码",
-    "推荐码",
-    "code",
-    "微信群",
-    "公众号",
-    "微信公众号",
-    "视频号",
-    "抖音号",
-    "快手号",
-    "车牌",
-    "车牌号",
-    "房号",
-    "学号",
-    "会员号",
-    "卡密",
-];
+/// `pattern` in Traditional characters ([`TRADITIONAL`]), when that differs.
+fn traditional(pattern: &str) -> Option<String> {
+    let mut changed = false;
+    let variant = pattern
+        .chars()
+        .map(|c| match SIMPLIFIED.chars().position(|s| s == c) {
+            Some(idx) => {
+                changed = true;
+                TRADITIONAL.chars().nth(idx).unwrap_or(c)
+            }
+            None => c,
+        })
+        .collect();
+    changed.then_some(variant)
+}
+
 /// English connector words are not in the automaton: they are among the commonest words of
 /// English text, and every match costs. `english_connector_*` look for them only where a
 /// label walk needs them.
@@ -445,298 +259,6 @@ pub(crate) fn english_connector_starting_at(text: &str, pos: usize) -> Option<us
     ENGLISH_CONNECTORS.iter().any(|c| c.eq_ignore_ascii_case(word)).then_some(end)
 }
 
-const CONNECTORS: &[&str] = &[
-    "号",
-    "账号",
-    "帐号",
-    "账户",
-    "帐户",
-    "号码",
-    "是",
-    "为",
-    "加",
-    "搜",
-    "同号",
-    "收款",
-    "和",
-    "与",
-    "及",
-    "或",
-    "联系",
-    "请加",
-    "私聊",
-    "详询",
-    "咨询",
-    "户名",
-    "账户名",
-    "收款码",
-    "扫码",
-    "@",
-    "添加",
-    "加我",
-    "联系我",
-    "找我",
-    "搜索",
-    "号是",
-    "直接加",
-    "备注",
-    "实名",
-    "认证",
-];
-
-/// Trade vocabulary by weight: index 0 is weight 1.
-const TRADE: [&[&str]; 4] = [
-    &[
-        "btc",
-        "eth",
-        "bitcoin",
-        "比特币",
-        "以太坊",
-        "crypto",
-        "加密货币",
-        "虚拟币",
-        "数字货币",
-        "币",
-        "tron",
-        "波场",
-        "钱包",
-        "wallet",
-        "deposit",
-        "cash",
-        "现金",
-        "ethereum",
-    ],
-    &[
-        "usdt",
-        "trc20",
-        "erc20",
-        "trc-20",
-        "erc-20",
-        "泰达币",
-        "泰达",
-        "tether",
-        "交易",
-        "出售",
-        "收购",
-        "回收",
-        "兑换",
-        "buy",
-        "sell",
-        "selling",
-        "buying",
-        "诚信交易",
-        "担保",
-        "走量",
-        "收款地址",
-        "payment",
-        "pay",
-    ],
-    &[
-        "汇率",
-        "匯率",
-        "秒结",
-        "日结",
-        "秒到",
-        "量大从优",
-        "价格优惠",
-        "exchange rate",
-        "rate",
-        "rates",
-        "best price",
-        "best rate",
-        "large volume",
-        "卡商",
-        "跑量",
-        "we buy",
-        "we sell",
-        "大额",
-        "小额",
-        "代收",
-        "代付",
-        "价格美丽",
-        "现结",
-        "实时到账",
-        "当面交易",
-        "安全快捷",
-        "骗子勿扰",
-        "非诚勿扰",
-        "骗子滚",
-    ],
-    &[
-        "收u",
-        "出u",
-        "收币",
-        "出币",
-        "收幣",
-        "出幣",
-        "承兑",
-        "承兌",
-        "场外",
-        "場外",
-        "币商",
-        "幣商",
-        "搬砖",
-        "搬磚",
-        "跑分",
-        "u商",
-        "收usdt",
-        "出usdt",
-        "买u",
-        "卖u",
-        "買u",
-        "賣u",
-        "otc",
-        "场外交易",
-        "兑换usdt",
-        "usdt兑换",
-        "换u",
-        "回收u",
-        "高价收u",
-        "p2p",
-        "c2c",
-        "no kyc",
-        "instant release",
-        "buy usdt",
-        "sell usdt",
-        "buy btc",
-        "sell btc",
-        "buying usdt",
-        "selling usdt",
-        "selling btc",
-        "buying btc",
-        "cash for crypto",
-        "crypto for cash",
-        "usdt for cash",
-        "buy/sell",
-        "buy and sell",
-        "出售usdt",
-        "收购usdt",
-        "承兑商",
-        "u兑",
-        "收泰达币",
-        "出泰达币",
-        "收比特币",
-        "出比特币",
-    ],
-];
-
-/// Against vocabulary by weight: index 0 is weight 1.
-const AGAINST: [&[&str]; 4] = [
-    &["block", "example", "sample", "示例", "例如", "e.g.", "demo", "test", "测试"],
-    &[
-        "said",
-        "statement",
-        "announced",
-        "news",
-        "新闻",
-        "据悉",
-        "日电",
-        "通报",
-        "监管",
-        "央行",
-        "regulator",
-        "regulators",
-        "authorities",
-        "restricts",
-        "will block",
-        "court",
-        "法院",
-        "商城",
-        "购物",
-        "包邮",
-        "发货",
-        "快递",
-        "物流",
-        "退货",
-        "退款",
-        "shipping",
-        "refund",
-        "balance",
-        "testnet",
-        "documentation",
-        "文档",
-        "for example",
-    ],
-    &[
-        "报道",
-        "记者",
-        "查处",
-        "打击",
-        "整治",
-        "警方",
-        "公安",
-        "判决",
-        "判处",
-        "涉案",
-        "犯罪",
-        "嫌疑人",
-        "press",
-        "reported",
-        "according to",
-        "crackdown",
-        "police",
-        "arrested",
-        "journalist",
-        "旗舰店",
-        "官方",
-        "七天无理由",
-        "block explorer",
-        "explorer",
-        "txid",
-        "tx hash",
-        "transaction hash",
-        "confirmations",
-        "block height",
-        "区块",
-        "区块高度",
-        "交易哈希",
-        "确认数",
-        "customer service",
-        "售后",
-        "客服",
-    ],
-    &[
-        "反诈",
-        "防骗",
-        "诈骗",
-        "警惕",
-        "谨防",
-        "提醒",
-        "曝光",
-        "受害",
-        "上当",
-        "切勿",
-        "不要相信",
-        "骗局",
-        "被骗",
-        "假冒",
-        "scam",
-        "scammer",
-        "scammers",
-        "fraud",
-        "warning",
-        "beware",
-        "victim",
-        "do not send",
-        "phishing",
-        "impersonat",
-        "反电诈",
-        "电信诈骗",
-        "洗钱",
-        "money laundering",
-        "骗子",
-        "黑名单",
-        "避雷",
-        "踩雷",
-        "拉黑",
-        "blacklist",
-        "防诈",
-        "揭露",
-        "冻结",
-        "涉诈",
-    ],
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -765,6 +287,11 @@ mod tests {
     }
 
     #[test]
+    fn a_term_inside_a_word_does_not_hide_the_next() {
+        assert_eq!(terms("Bali pay")[..], [("pay", Term { trade: 2, ..Term::default() })]);
+    }
+
+    #[test]
     fn single_character_labels_need_a_value_next() {
         assert_eq!(labels("V: abc"), [("V", Label::Wechat)]);
         assert_eq!(labels("V：abc"), [("V", Label::Wechat)]);
@@ -780,10 +307,21 @@ mod tests {
     }
 
     #[test]
+    fn traditional_spellings_mean_what_simplified_ones_do() {
+        assert_eq!(SIMPLIFIED.chars().count(), TRADITIONAL.chars().count());
+        assert_eq!(labels("微信號：abc"), [("微信號", Label::Wechat)]);
+        assert_eq!(labels("支付寶帳號：1"), [("支付寶帳號", Label::Alipay)]);
+        assert!(hits("支付寶 帳號")[1].term.connector);
+        assert_eq!(labels("聯繫電話：1"), [("聯繫電話", Label::Phone)]);
+        assert_eq!(terms("騙子")[0].1.against, 4);
+        assert_eq!(terms("承兌")[0].1.trade, 4);
+    }
+
+    #[test]
     fn a_word_can_be_a_label_and_vocabulary() {
         let hit = hits("客服电话")[0];
         assert_eq!(hit.term.label, Some(Label::Service));
         let hit = hits("客服")[0];
-        assert_eq!((hit.term.label, hit.term.against), (Some(Label::Service), 3));
+        assert_eq!((hit.term.label, hit.term.against), (Some(Label::Service), 1));
     }
 }
