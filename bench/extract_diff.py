@@ -9,8 +9,9 @@ Prints how many documents were checked and how many differ, then the first N dif
 (default 10) as unified diffs. Exit status 1 when any document differs.
 
 Documents: the development corpus (../shared/corpus/dev), samples/, demo/sites/, every 20th
-of the fuzz seeds (fuzz/corpus/extract/, or $FUZZ_CORPUS: the seeds are not in git), every 40th page of the generated site in /var/tmp/otcbench/site/p (if
-it is there), and 400 documents made from the corpus documents by inserting, at random
+of the fuzz seeds (fuzz/corpus/extract/, or $FUZZ_CORPUS: the seeds are not in git), every
+40th page of the generated site in /var/tmp/otcbench/site/p (if it is there), and 400
+documents ($MUTANTS to change it) made from the corpus documents by inserting, at random
 places, Chinese numerals, full-width and invisible characters, labels, trade words, tags and
 entities (a fixed seed, so every run makes the same ones).
 """
@@ -64,7 +65,7 @@ def documents():
         for path in files_under(SITE, (".html",))[::40]:
             docs.append((path, open(path, "rb").read()))
     rng = random.Random(20261124)
-    for n in range(400):
+    for n in range(int(os.environ.get("MUTANTS", "400"))):
         path = corpus[n % len(corpus)]
         text = open(path, "rb").read().decode("utf-8", "replace")
         for _ in range(rng.randint(1, 8)):
@@ -105,6 +106,17 @@ def main():
             a, b = run(old, path), run(new, path)
             if a != b:
                 differ.append((name, a, b))
+    kinds = {}
+    for name, _ in docs:
+        kind = "mutants" if name.startswith("mutant") else os.path.relpath(name, REPO).split(os.sep)[0]
+        if name.startswith(CORPUS):
+            kind = "corpus"
+        elif name.startswith(SITE):
+            kind = "generated"
+        elif kind == "..":
+            kind = "fuzz"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    print(" ".join(f"{kind}={n}" for kind, n in sorted(kinds.items())))
     print(f"documents={len(docs)} differ={len(differ)}")
     for name, a, b in differ[:show]:
         print(f"--- {name}")
