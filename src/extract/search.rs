@@ -243,6 +243,11 @@ impl Searcher {
                         pos += 1;
                     }
                     on_word(Word { start, digits_from, end: pos });
+                    // The common case, one space before the next word: no round through the
+                    // `match` for it.
+                    if bytes.get(pos) == Some(&b' ') && self.classes[usize::from(b' ')] == SKIP {
+                        pos += 1;
+                    }
                 }
                 LEAD3 => {
                     // A run of three-byte characters (CJK text) in a loop of its own.
