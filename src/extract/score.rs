@@ -10,7 +10,8 @@
 //!   trade word is near: "支付宝：…" under "收U" is the advertisement's point. Each distinct
 //!   word counts once near an identifier (its nearest occurrence): a list repeating "USDT" on
 //!   every row says no more than one "USDT". A coin name right after a number (`639,379,089
-//!   USDT`) is an amount, not trade talk: it weighs 1, as a mere mention does.
+//!   USDT`) is an amount, not trade talk: it weighs 1, as a mere mention does, unless a buy
+//!   or sell verb stands before the amount (`收 5000 USDT`).
 //! - **examples**: an identifier right after `示例`, `例如`, `e.g.` (on its line, with no
 //!   payment label between) is documentation, whatever the page says elsewhere.
 //! - **evidence against**: the vocabulary of news, anti-fraud warnings, shops and customer
@@ -188,15 +189,24 @@ fn introduces(
 }
 
 /// Whether the weak trade word `hit` (a coin name, weight 2 at most) is the unit of an amount
-/// written right before it: `639,379,089 USDT`, `0.5BTC`.
+/// written right before it: `639,379,089 USDT`, `0.5BTC`. Not when a buy or sell verb
+/// stands right before the amount: `收 5000 USDT`, `sell 1000 USDT` is an offer.
 fn is_amount_unit(text: &str, hit: &Hit) -> bool {
-    hit.term.trade <= 2
+    let before = text[..hit.start].trim_end_matches(' ');
+    let is_amount = hit.term.trade <= 2
         && text[hit.start..hit.end].bytes().all(|b| b.is_ascii_alphanumeric())
-        && text[..hit.start]
-            .trim_end_matches(' ')
-            .bytes()
-            .next_back()
-            .is_some_and(|b| b.is_ascii_digit())
+        && before.bytes().next_back().is_some_and(|b| b.is_ascii_digit());
+    if !is_amount {
+        return false;
+    }
+    let number = before.trim_end_matches(|c: char| c.is_ascii_digit() || matches!(c, ',' | '.'));
+    let verb = number.trim_end_matches(' ');
+    const VERBS: [&str; 8] = ["收", "出", "买", "卖", "求购", "回收", "buy", "sell"];
+    !VERBS.iter().any(|v| {
+        verb.len() >= v.len()
+            && verb.is_char_boundary(verb.len() - v.len())
+            && verb[verb.len() - v.len()..].eq_ignore_ascii_case(v)
+    })
 }
 
 /// The score of an identifier of validation `confidence` judged with `margin`: logistic in the

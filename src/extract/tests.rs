@@ -561,6 +561,9 @@ fn amounts_in_a_coin_do_not_add_up_to_an_advertisement() {
         "收U 500 USDT起 TBap3SFKMkafdTqTvitX2MhBUdnTLVa2FL",
         &["tron TBap3SFKMkafdTqTvitX2MhBUdnTLVa2FL otc"],
     );
+    // An amount after a buy or sell verb is an offer, not a list entry.
+    check_text("收 5000 USDT 支付宝：13812345679", &["alipay +8613812345679 otc"]);
+    check_text("sell 1,000 USDT, WeChat: desk_8821", &["wechat desk_8821 otc"]);
 }
 
 #[test]
