@@ -124,16 +124,10 @@ fn summary(db: &Db) -> anyhow::Result<()> {
     let otc = db.accounts(&AccountFilter { otc_only: true, ..AccountFilter::default() })?.len();
     // The store keeps the per-kind totals; every kind is listed, found ones are shown.
     let counts = db.counts()?;
-    let kinds: Vec<String> = counts
-        .accounts
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(kind, n)| format!("{kind} {n}"))
-        .collect();
     println!(
         "found {} accounts ({otc} advertised for OTC trades): {}",
         counts.accounts_total,
-        kinds.join(", ")
+        super::kind_counts(&counts)
     );
     Ok(())
 }

@@ -116,6 +116,17 @@ fn init_tracing(format: LogFormat, verbose: bool) {
     }
 }
 
+/// The kinds that have accounts, with their counts: `alipay 3, btc 12`.
+pub(crate) fn kind_counts(counts: &crate::store::Counts) -> String {
+    let kinds: Vec<String> = counts
+        .accounts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(kind, n)| format!("{kind} {n}"))
+        .collect();
+    kinds.join(", ")
+}
+
 /// Opens the store, saying how to fix the usual problems.
 pub(crate) fn open_db(path: &std::path::Path) -> anyhow::Result<crate::store::Db> {
     crate::store::Db::open(path).map_err(|error| {

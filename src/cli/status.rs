@@ -57,17 +57,11 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if sites.is_empty() {
         writeln!(out, "(no crawls yet; run `otcwatch crawl --seeds seeds/sites.toml --once`)")?;
     }
-    let kinds: Vec<String> = counts
-        .accounts
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(kind, n)| format!("{kind} {n}"))
-        .collect();
     writeln!(
         out,
         "\naccounts {} ({}), queued {}, page bodies {}",
         counts.accounts_total,
-        kinds.join(", "),
+        super::kind_counts(&counts),
         counts.queued,
         counts.pages
     )?;
