@@ -148,13 +148,11 @@ impl Db {
             .into_iter()
             .map(|link| Link { url: link.url.to_owned(), depth: link.depth, id: link.id })
             .collect();
-        let mut mark = Vec::new();
-        for url in [&queued.url, &commit.final_url] {
-            let id = SeenId::new(&queued.site, url);
-            if !mark.contains(&id) && !self.inner.seen_cache.seen(id, queued.epoch) {
-                mark.push(id);
-            }
+        let mut mark = vec![SeenId::new(&queued.site, &queued.url)];
+        if commit.final_url != queued.url {
+            mark.push(SeenId::new(&queued.site, &commit.final_url));
         }
+        self.inner.seen_cache.retain_unknown(&mut mark, |id| *id, queued.epoch);
         Ok(Prepared { work, findings, body, commit_id, unseen, mark })
     }
 }

@@ -63,10 +63,10 @@ impl Default for SeenCache {
 
 impl SeenCache {
     /// True if `id` is known to be seen in `epoch` or later; false if unknown.
-    pub(crate) fn seen(&self, id: SeenId, epoch: u32) -> bool {
-        let mut unknown = vec![id];
-        self.retain_unknown(&mut unknown, |id| *id, epoch);
-        unknown.is_empty()
+    #[cfg(test)]
+    fn seen(&self, id: SeenId, epoch: u32) -> bool {
+        let slots = self.slots.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        holds(slots[id.slot()], id, epoch)
     }
 
     /// Keeps the items of `items` whose id (`id_of`) is not known to be seen in `epoch` or
@@ -80,10 +80,7 @@ impl SeenCache {
         let slots = self.slots.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         items.retain(|item| {
             let id = id_of(item);
-            let (fingerprint, tag) = slots[id.slot()];
-            // The bucket bits and occupancy must match; the epoch part may be higher.
-            let same = fingerprint == id.fingerprint && tag >> 32 == id.tag(0) >> 32;
-            !(same && (tag & u64::from(u32::MAX)) >= u64::from(epoch))
+            !holds(slots[id.slot()], id, epoch)
         });
     }
 
@@ -92,13 +89,20 @@ impl SeenCache {
         let mut slots = self.slots.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for id in ids {
             let slot = &mut slots[id.slot()];
-            let same = slot.0 == id.fingerprint && slot.1 >> 32 == id.tag(0) >> 32;
             // Never lower a cached epoch: an older crawl's enqueue may commit after a newer one.
-            if !(same && (slot.1 & u64::from(u32::MAX)) >= u64::from(epoch)) {
+            if !holds(*slot, id, epoch) {
                 *slot = (id.fingerprint, id.tag(epoch));
             }
         }
     }
+}
+
+/// Whether `slot` says that `id` is seen in `epoch` or later: the fingerprint, bucket bits and
+/// occupancy must match; the epoch part may be higher.
+fn holds((fingerprint, tag): (u64, u64), id: SeenId, epoch: u32) -> bool {
+    fingerprint == id.fingerprint
+        && tag >> 32 == id.tag(0) >> 32
+        && (tag & u64::from(u32::MAX)) >= u64::from(epoch)
 }
 
 #[cfg(test)]
